@@ -1,0 +1,1 @@
+"""Definition endpoints (filled in by the definitions service work)."""

@@ -1,0 +1,26 @@
+"""The `formloom` command: Flask's own (`run`, `shell`, `routes`) plus ours."""
+
+from __future__ import annotations
+
+import importlib
+
+from flask import Flask
+from flask.cli import FlaskGroup
+
+#: Modules under app/cli/ that each expose a click command or group named `command`.
+COMMAND_MODULES = ("db", "users", "bundles", "worker")
+
+
+def _create_app() -> Flask:
+    from app import create_app
+
+    return create_app()
+
+
+main = FlaskGroup(create_app=_create_app, help="Formloom: forms, flows and dashboards.")
+
+
+def init_app(app: Flask) -> None:
+    for name in COMMAND_MODULES:
+        module = importlib.import_module(f"app.cli.{name}")
+        app.cli.add_command(module.command)

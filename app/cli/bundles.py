@@ -1,0 +1,6 @@
+import click
+
+
+@click.group("bundles", hidden=True)
+def command() -> None:
+    pass

@@ -1,0 +1,6 @@
+import click
+
+
+@click.group("worker-placeholder", hidden=True)
+def command() -> None:
+    pass

@@ -1,0 +1,31 @@
+"""The database model. Importing this package registers every table on `db.metadata`."""
+
+from app.models.definitions import Definition, DefinitionKind, DefinitionStatus
+from app.models.instances import FlowInstance, InstanceEvent, OutboxEntry, Task, Timer
+from app.models.platform import AuditEntry, ConnectorCredential
+from app.models.records import StoredFile, Submission
+from app.models.types import utcnow
+from app.models.users import ApiToken, Membership, SystemFlag, SystemRole, Team, User, UserRole
+
+__all__ = [
+    "ApiToken",
+    "AuditEntry",
+    "ConnectorCredential",
+    "Definition",
+    "DefinitionKind",
+    "DefinitionStatus",
+    "FlowInstance",
+    "InstanceEvent",
+    "Membership",
+    "OutboxEntry",
+    "StoredFile",
+    "Submission",
+    "SystemFlag",
+    "SystemRole",
+    "Task",
+    "Team",
+    "Timer",
+    "User",
+    "UserRole",
+    "utcnow",
+]

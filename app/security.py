@@ -1,0 +1,181 @@
+"""Who may use which route: every view declares it, and anything undeclared is refused.
+
+`create_app` calls `check_every_route_declares_access` after all blueprints are
+registered, so a route added without `@requires(...)` or `@public` stops the app from
+starting rather than quietly being open (fail closed, CHECKLIST 18). At request time
+`enforce_access` runs before any view: it resolves API tokens, checks CSRF on every
+state-changing request that is not token-authenticated, then checks roles.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from flask import Flask, abort, current_app, g, redirect, request, url_for
+from flask_login import current_user, login_user
+from flask_wtf.csrf import CSRFError
+
+from app.extensions import csrf, db, login_manager
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+STAFF_SIDE = ("admin", "builder", "manager", "staff")
+
+
+@dataclass(frozen=True)
+class Access:
+    """What a view asks of its caller. `roles=()` with `public=False` means any signed-in user."""
+
+    public: bool = False
+    roles: tuple[str, ...] = ()
+
+
+def requires(*roles: str) -> Callable[[F], F]:
+    """Only signed-in users holding one of `roles` (admins hold all staff-side roles)."""
+
+    def mark(view: F) -> F:
+        view._formloom_access = Access(roles=tuple(roles))  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
+def signed_in(view: F) -> F:
+    view._formloom_access = Access()  # type: ignore[attr-defined]
+    return view
+
+
+def public(view: F) -> F:
+    view._formloom_access = Access(public=True)  # type: ignore[attr-defined]
+    return view
+
+
+def access_of(view: Callable[..., Any] | None) -> Access | None:
+    return getattr(view, "_formloom_access", None)
+
+
+def check_every_route_declares_access(app: Flask) -> None:
+    missing = sorted(
+        endpoint
+        for endpoint, view in app.view_functions.items()
+        if endpoint != "static" and not endpoint.endswith(".static") and access_of(view) is None
+    )
+    if missing:
+        raise RuntimeError(f"routes without an access declaration: {', '.join(missing)}")
+
+
+def is_api_request() -> bool:
+    return request.path.startswith("/api/")
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_api_token() -> str:
+    return "flm_" + secrets.token_urlsafe(32)
+
+
+def _user_from_bearer_token() -> Any | None:
+    from app.models import ApiToken, utcnow
+
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    row = db.session.scalar(
+        db.select(ApiToken).where(ApiToken.token_hash == hash_token(token.strip()))
+    )
+    now = utcnow()
+    if row is None or row.revoked_at or (row.expires_at and row.expires_at <= now):
+        return None
+    if not row.user.is_active:
+        return None
+    row.last_used_at = now
+    db.session.commit()
+    return row.user
+
+
+def enforce_access() -> Any:
+    """The one gate every request passes; see the module docstring for the order."""
+    g.token_auth = False
+    if request.headers.get("Authorization"):
+        user = _user_from_bearer_token()
+        if user is None:
+            return _unauthenticated(invalid_token=True)
+        login_user(user, remember=False, fresh=False)
+        g.token_auth = True
+    if request.method not in SAFE_METHODS and not g.token_auth:
+        csrf.protect()
+    view = current_app.view_functions.get(request.endpoint or "")
+    if view is None:
+        # Unknown URL: do not reveal what exists behind a protected prefix.
+        return None if current_user.is_authenticated or _public_path() else _unauthenticated()
+    rule = access_of(view)
+    if rule is None:  # unreachable after the start-up check, kept as a last guard
+        abort(403)
+    if rule.public:
+        return None
+    if not current_user.is_authenticated:
+        return _unauthenticated()
+    if rule.roles and not current_user.has_role(*rule.roles):
+        abort(403)
+    return None
+
+
+PUBLIC_PREFIXES = ("/static/", "/healthz", "/readyz", "/login", "/setup", "/portal")
+
+
+def _public_path() -> bool:
+    return request.path == "/" or request.path.startswith(PUBLIC_PREFIXES)
+
+
+def _unauthenticated(invalid_token: bool = False) -> Any:
+    if is_api_request() or invalid_token:
+        abort(401)
+    return redirect(url_for("auth.login", next=safe_next_path(request.full_path)))
+
+
+def safe_next_path(target: str | None) -> str | None:
+    """Only same-site relative paths may be a post-login destination (no open redirect)."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target:
+        return None
+    return target.rstrip("?") or "/"
+
+
+@login_manager.user_loader
+def _load_user(session_id: str) -> Any | None:
+    from app.models import User
+
+    user_id, _, epoch = session_id.partition(":")
+    if not user_id.isdigit() or not epoch.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or user.session_epoch != int(epoch):
+        return None
+    return user
+
+
+def init_app(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = "basic"
+    csrf.init_app(app)
+    app.before_request(enforce_access)
+
+    @app.errorhandler(CSRFError)
+    def _csrf_refused(err: CSRFError) -> Any:
+        from app.errors import error_response
+
+        return error_response(400, "csrf_failed", err.description)

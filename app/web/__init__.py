@@ -1,0 +1,18 @@
+"""Every blueprint of the web layer, registered in one place."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register_blueprints(app: Flask) -> None:
+    from app.api import bp as api_bp
+    from app.web.admin import bp as admin_bp
+    from app.web.auth import bp as auth_bp
+    from app.web.builder import bp as builder_bp
+    from app.web.dashboards import bp as dashboards_bp
+    from app.web.health import bp as health_bp
+    from app.web.inbox import bp as inbox_bp
+
+    for bp in (auth_bp, admin_bp, builder_bp, dashboards_bp, inbox_bp, health_bp, api_bp):
+        app.register_blueprint(bp)
