@@ -7,7 +7,7 @@ import importlib
 from flask import Flask
 from flask.cli import FlaskGroup
 
-#: Modules under app/cli/ that each expose a click command or group named `command`.
+#: Modules under app/cli/; each exposes `commands`, a list of click commands or groups.
 COMMAND_MODULES = ("db", "users", "bundles", "worker")
 
 
@@ -23,4 +23,5 @@ main = FlaskGroup(create_app=_create_app, help="Formloom: forms, flows and dashb
 def init_app(app: Flask) -> None:
     for name in COMMAND_MODULES:
         module = importlib.import_module(f"app.cli.{name}")
-        app.cli.add_command(module.command)
+        for command in module.commands:
+            app.cli.add_command(command)

@@ -4,3 +4,6 @@ import click
 @click.group("bundles", hidden=True)
 def command() -> None:
     pass
+
+
+commands = [command]

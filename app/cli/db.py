@@ -53,3 +53,6 @@ def downgrade(revision: str) -> None:
 @with_appcontext
 def current() -> None:
     alembic.current(alembic_config(current_app.config["SQLALCHEMY_DATABASE_URI"]))
+
+
+commands = [command]

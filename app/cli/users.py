@@ -101,3 +101,6 @@ def demo() -> None:
     click.echo(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
     for account in accounts:
         click.echo(f"  {account.email:32} {', '.join(account.roles + account.teams)}")
+
+
+commands = [command]
