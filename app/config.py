@@ -57,7 +57,8 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         app.config["ENV_MODE"] = app.config.pop("ENV")
     if test_config:
         app.config.update(test_config)
-        app.config.setdefault("ENV_MODE", "testing")
+        if "ENV_MODE" not in test_config:
+            app.config["ENV_MODE"] = "testing"
     _finish(app)
 
 

@@ -12,7 +12,7 @@ from app.extensions import db
 from app.models import User
 from app.services import users
 
-DEMO_PASSWORD = "formloom-demo-2026"
+DEMO_PASSWORD = "formloom-demo-2026"  # noqa: S105  (printed for the demo on purpose)
 
 #: (team key, name, escalation team)
 DEMO_TEAMS = [
@@ -55,7 +55,7 @@ DEMO_USERS = [
 
 def create_demo_accounts() -> list[DemoUser]:
     """Create the demo teams and users that do not exist yet; return every demo user."""
-    for key, name, manager in DEMO_TEAMS:
+    for key, name, _manager in DEMO_TEAMS:
         users.ensure_team(key, name)
     for key, _name, manager in DEMO_TEAMS:
         if manager:

@@ -32,7 +32,9 @@ def make_user(*roles: str, teams: tuple[str, ...] = (), email: str | None = None
 
 def make_api_token(user: User, name: str = "test") -> str:
     token = new_api_token()
-    db.session.add(ApiToken(user_id=user.id, name=name, token_hash=hash_token(token), prefix=token[:8]))
+    db.session.add(
+        ApiToken(user_id=user.id, name=name, token_hash=hash_token(token), prefix=token[:8])
+    )
     db.session.commit()
     return token
 
@@ -50,5 +52,6 @@ def csrf_token(client, path: str = "/login") -> str:
 
 def login(client, user: User, password: str = DEFAULT_PASSWORD) -> None:
     token = csrf_token(client)
-    response = client.post("/login", data={"email": user.email, "password": password, "csrf_token": token})
+    form = {"email": user.email, "password": password, "csrf_token": token}
+    response = client.post("/login", data=form)
     assert response.status_code == 302, response.get_data(as_text=True)[:500]

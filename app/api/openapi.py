@@ -95,7 +95,8 @@ def build_document(app: Flask, prefix: str = "/api/v1") -> dict[str, Any]:
 
 def _describe(op: Operation, view: Any, params: list, method: str) -> dict[str, Any]:
     access = access_of(view)
-    error_ref = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+    error_schema = {"$ref": "#/components/schemas/Error"}
+    error_ref = {"content": {"application/json": {"schema": error_schema}}}
     responses: dict[str, Any] = {
         str(op.status): {
             "description": "OK",

@@ -46,7 +46,8 @@ def login() -> Any:
     if user is None:
         db.session.rollback()
         flash("E-mail or password is wrong.", "error")
-        return render_template("auth/login.html", next=next_path, email=request.form.get("email")), 401
+        page = render_template("auth/login.html", next=next_path, email=request.form.get("email"))
+        return page, 401
     db.session.commit()
     session.clear()  # a fresh session id on sign-in (no fixation)
     session.permanent = True
@@ -72,7 +73,9 @@ def setup() -> Any:
         return render_template("auth/setup.html", errors={})
     form = request.form
     try:
-        user = users.create_first_admin(form.get("email", ""), form.get("name", ""), form.get("password", ""))
+        user = users.create_first_admin(
+            form.get("email", ""), form.get("name", ""), form.get("password", "")
+        )
     except ValidationFailed as err:
         db.session.rollback()
         errors = {e.pointer.strip("/"): e.reason for e in err.errors}

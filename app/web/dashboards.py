@@ -1,4 +1,7 @@
-"""Dashboards: the list of published boards. Viewing and drill-down arrive with the reports issue."""
+"""Dashboards: the list of published boards.
+
+Viewing a board, filters and drill-down arrive with the reports issue.
+"""
 
 from __future__ import annotations
 
