@@ -3,8 +3,8 @@
 `create_app` calls `check_every_route_declares_access` after all blueprints are
 registered, so a route added without `@requires(...)` or `@public` stops the app from
 starting rather than quietly being open (fail closed, CHECKLIST 18). At request time
-`enforce_access` runs before any view: it resolves API tokens, checks CSRF on every
-state-changing request that is not token-authenticated, then checks roles.
+`enforce_access` runs before any view: it resolves API tokens, checks roles, then
+checks CSRF on every state-changing request that is not token-authenticated.
 """
 
 from __future__ import annotations
@@ -103,7 +103,7 @@ def _user_from_bearer_token() -> Any | None:
 
 
 def enforce_access() -> Any:
-    """The one gate every request passes; see the module docstring for the order."""
+    """The one gate every request passes: who is calling, may they, and is it forged."""
     g.token_auth = False
     if request.headers.get("Authorization"):
         user = _user_from_bearer_token()
@@ -111,21 +111,21 @@ def enforce_access() -> Any:
             return _unauthenticated(invalid_token=True)
         login_user(user, remember=False, fresh=False)
         g.token_auth = True
-    if request.method not in SAFE_METHODS and not g.token_auth:
-        csrf.protect()
     view = current_app.view_functions.get(request.endpoint or "")
+    rule = access_of(view) if view is not None else None
     if view is None:
         # Unknown URL: do not reveal what exists behind a protected prefix.
-        return None if current_user.is_authenticated or _public_path() else _unauthenticated()
-    rule = access_of(view)
-    if rule is None:  # unreachable after the start-up check, kept as a last guard
+        if not current_user.is_authenticated and not _public_path():
+            return _unauthenticated()
+    elif rule is None:  # unreachable after the start-up check, kept as a last guard
         abort(403)
-    if rule.public:
-        return None
-    if not current_user.is_authenticated:
-        return _unauthenticated()
-    if rule.roles and not current_user.has_role(*rule.roles):
-        abort(403)
+    elif not rule.public:
+        if not current_user.is_authenticated:
+            return _unauthenticated()
+        if rule.roles and not current_user.has_role(*rule.roles):
+            abort(403)
+    if request.method not in SAFE_METHODS and not g.token_auth:
+        csrf.protect()
     return None
 
 

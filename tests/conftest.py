@@ -14,6 +14,8 @@ import uuid
 import pytest
 import sqlalchemy as sa
 from cryptography.fernet import Fernet
+from flask.globals import _cv_app
+from flask.testing import FlaskClient
 
 from tests import services
 
@@ -114,12 +116,12 @@ def app(app_config, app_overrides, tmp_path):
     try:
         yield application
     finally:
+        _stop_jobs(application)
         db.session.remove()
         _delete_all_rows(db)
-        ctx.pop()
-        _stop_jobs(application)
         for engine in db.engines.values():
             engine.dispose()
+        ctx.pop()
 
 
 def _stop_jobs(application) -> None:
@@ -134,8 +136,28 @@ def _delete_all_rows(db) -> None:
             conn.execute(table.delete())
 
 
+class FreshContextClient(FlaskClient):
+    """Each request runs in its own app context, as it does in production.
+
+    With the fixture's context pushed, Flask would reuse it for every request, sharing
+    `g` (CSRF token, signed-in user) and the database session between requests and
+    hiding bugs. The test's own session is expired afterwards so it reads fresh rows.
+    """
+
+    def open(self, *args, **kwargs):
+        from app.extensions import db
+
+        token = _cv_app.set(None)
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            _cv_app.reset(token)
+            db.session.expire_all()
+
+
 @pytest.fixture
 def client(app):
+    app.test_client_class = FreshContextClient
     return app.test_client()
 
 
