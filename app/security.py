@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from flask import Flask, abort, current_app, g, redirect, request, url_for
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user, login_user
 from flask_wtf.csrf import CSRFError
 
@@ -167,7 +168,17 @@ def _load_user(session_id: str) -> Any | None:
     return user
 
 
+class TokenAwareSessionInterface(SecureCookieSessionInterface):
+    """Never issue a session cookie for a bearer-token request: a token stays a token."""
+
+    def save_session(self, app: Flask, session: Any, response: Any) -> None:
+        if g.get("token_auth"):
+            return
+        super().save_session(app, session, response)
+
+
 def init_app(app: Flask) -> None:
+    app.session_interface = TokenAwareSessionInterface()
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "basic"

@@ -111,7 +111,8 @@ def test_setup_page_creates_the_first_admin_once(client, app):
 
 
 def test_setup_shows_errors_next_to_fields(client):
-    form = {"name": "", "email": "nope", "password": "short", "csrf_token": csrf_token(client, "/setup")}
+    form = {"name": "", "email": "nope", "password": "short",
+            "csrf_token": csrf_token(client, "/setup")}
     response = client.post("/setup", data=form)
     assert response.status_code == 422
     html = response.get_data(as_text=True)

@@ -27,10 +27,9 @@ ROLES = ["customer", "staff", "manager", "builder", "admin"]
 def test_each_role_against_each_route_family(client, role):
     user = make_user(role)
     login(client, user)
-    seen = {}
-    for family, (path, allowed) in FAMILIES.items():
-        seen[family] = client.get(path).status_code
-    expected = {family: 200 if role in allowed else 403 for family, (_, allowed) in FAMILIES.items()}
+    seen = {family: client.get(path).status_code for family, (path, _) in FAMILIES.items()}
+    expected = {family: 200 if role in allowed else 403
+                for family, (_, allowed) in FAMILIES.items()}
     assert seen == expected
 
 
@@ -130,7 +129,7 @@ def test_a_route_without_an_access_declaration_stops_the_app(app_config, tmp_pat
         application.register_blueprint(undeclared)
 
     monkeypatch.setattr(web, "register_blueprints", with_undeclared)
-    with pytest.raises(RuntimeError, match="undeclared.oops"):
+    with pytest.raises(RuntimeError, match=r"undeclared\.oops"):
         create_app({**app_config, "INSTANCE_PATH": str(tmp_path / "i2")})
 
 
