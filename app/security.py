@@ -61,11 +61,16 @@ def access_of(view: Callable[..., Any] | None) -> Access | None:
     return getattr(view, "_formloom_access", None)
 
 
+def _is_static(endpoint: str) -> bool:
+    """Flask's own static-file endpoints: public assets, nothing else is served there."""
+    return endpoint == "static" or endpoint.endswith(".static")
+
+
 def check_every_route_declares_access(app: Flask) -> None:
     missing = sorted(
         endpoint
         for endpoint, view in app.view_functions.items()
-        if endpoint != "static" and not endpoint.endswith(".static") and access_of(view) is None
+        if not _is_static(endpoint) and access_of(view) is None
     )
     if missing:
         raise RuntimeError(f"routes without an access declaration: {', '.join(missing)}")
@@ -114,6 +119,8 @@ def enforce_access() -> Any:
         g.token_auth = True
     view = current_app.view_functions.get(request.endpoint or "")
     rule = access_of(view) if view is not None else None
+    if view is not None and _is_static(request.endpoint or ""):
+        rule = Access(public=True)
     if view is None:
         # Unknown URL: do not reveal what exists behind a protected prefix.
         if not current_user.is_authenticated and not _public_path():

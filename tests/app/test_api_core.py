@@ -93,3 +93,9 @@ def test_security_headers_are_set(client):
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["X-Frame-Options"] == "DENY"
+
+
+def test_static_assets_are_public(client):
+    response = client.get("/static/css/app.css")
+    assert response.status_code == 200
+    assert b".topbar" in response.data
