@@ -10,8 +10,9 @@ PASSWORD = "correct horse battery staple"
 def test_first_run_setup_user_creation_and_staff_sign_in(live_server, page):
     page.goto(live_server + "/")
     assert page.url.endswith("/setup")
-    topbar_colour = page.locator("header.topbar").evaluate("e => getComputedStyle(e).backgroundColor")
-    assert topbar_colour == "rgb(24, 32, 58)", "the stylesheet did not load"
+    topbar = page.locator("header.topbar")
+    colour = topbar.evaluate("e => getComputedStyle(e).backgroundColor")
+    assert colour == "rgb(24, 32, 58)", "the stylesheet did not load"
     page.get_by_label("Name").fill("Ada Admin")
     page.get_by_label("E-mail").fill("ada@example.test")
     page.get_by_label("Password").fill("short")
