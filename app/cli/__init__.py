@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 
+import click
 from flask import Flask
 from flask.cli import FlaskGroup
 
@@ -12,9 +13,15 @@ COMMAND_MODULES = ("db", "users", "secrets", "bundles", "worker")
 
 
 def _create_app() -> Flask:
+    """Build the app for a command; a refused configuration is a message, not a traceback."""
     from app import create_app
+    from app.config import ConfigError
 
-    return create_app()
+    try:
+        return create_app()
+    except ConfigError as err:
+        click.echo(f"formloom: refusing to start: {err}", err=True)
+        raise SystemExit(2) from err
 
 
 main = FlaskGroup(create_app=_create_app, help="Formloom: forms, flows and dashboards.")
