@@ -100,7 +100,8 @@ def demo() -> None:
     accounts = create_demo_accounts()
     click.echo(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
     for account in accounts:
-        click.echo(f"  {account.email:32} {', '.join(account.roles + account.teams)}")
+        teams = f"  teams: {', '.join(account.teams)}" if account.teams else ""
+        click.echo(f"  {account.email:30} roles: {', '.join(account.roles):16}{teams}")
 
 
 commands = [command]
