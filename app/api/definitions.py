@@ -24,7 +24,7 @@ from builder.definitions import (
     sort_errors,
     unknown_fields,
 )
-from runtime.exceptions import DefinitionInvalid
+from runtime.exceptions import DefinitionInvalid, NotFound
 
 READERS = ("builder", "manager")
 WRITERS = ("builder",)
@@ -247,7 +247,7 @@ def diff(kind: str, key: str) -> Any:
     for name in ("from", "to"):
         if not request.args.get(name):
             abort(400, description=f"the query parameter {name!r} is required")
-        refs[name] = definitions.parse_version_ref(request.args[name])
+        refs[name] = _version_ref(request.args[name])
     old = definitions.get(kind, key, refs["from"])
     new = definitions.get(kind, key, refs["to"])
     changes = definitions.diff(kind, key, old.version, new.version)
@@ -257,6 +257,17 @@ def diff(kind: str, key: str) -> Any:
         **{"from": old.version, "to": new.version},
         changes=[c.as_dict() for c in changes],
     )
+
+
+def _version_ref(text: str | None) -> definitions.VersionRef:
+    """`"3"`, `"latest"`, `"draft"` or nothing, from a URL; NotFound for anything else."""
+    if text is None or text == "":
+        return None
+    if text in ("latest", "draft"):
+        return text  # type: ignore[return-value]
+    if text.isdigit():
+        return int(text)
+    raise NotFound(f"there is no version {text!r}; use a number, latest or draft")
 
 
 # --- shaping answers ------------------------------------------------------------------

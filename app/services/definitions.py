@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import defer
 
 from app.extensions import db
 from app.models import Definition, DefinitionStatus, User, utcnow
@@ -30,7 +31,12 @@ from builder.definitions import (
 from runtime.exceptions import Conflict, NotFound
 
 VersionRef = int | Literal["latest", "draft"] | None
-FROZEN = (DefinitionStatus.PUBLISHED, DefinitionStatus.ARCHIVED)
+DRAFT, PUBLISHED, ARCHIVED = (
+    DefinitionStatus.DRAFT,
+    DefinitionStatus.PUBLISHED,
+    DefinitionStatus.ARCHIVED,
+)
+FROZEN = (PUBLISHED, ARCHIVED)
 
 
 @dataclass(frozen=True)
@@ -52,17 +58,6 @@ def check_kind(kind: str) -> str:
     if kind not in KINDS:
         raise NotFound(f"there is no definition kind {kind!r}")
     return kind
-
-
-def parse_version_ref(text: str | None) -> VersionRef:
-    """`"3"`, `"latest"`, `"draft"` or nothing, from a URL; NotFound for anything else."""
-    if text is None or text == "":
-        return None
-    if text in ("latest", "draft"):
-        return text  # type: ignore[return-value]
-    if text.isdigit():
-        return int(text)
-    raise NotFound(f"there is no version {text!r}; use a number, latest or draft")
 
 
 def document_of(row: Definition) -> DefinitionDocument:
@@ -100,7 +95,7 @@ def save_draft(
             kind=kind,
             key=key,
             version=(newest.version if newest else 0) + 1,
-            status=DefinitionStatus.DRAFT,
+            status=DRAFT,
             title=doc.title,
             body=doc.body,
             schema_version=doc.schema_version,
@@ -109,14 +104,7 @@ def save_draft(
         )
         db.session.add(draft)
     _flush(f"{kind} {key} was changed by someone else at the same time; reload and try again")
-    audit.record(
-        "definition.saved",
-        "definition",
-        f"{kind}:{key}",
-        actor=actor,
-        version=draft.version,
-        checksum=checksum,
-    )
+    _audit("saved", kind, key, actor, version=draft.version, checksum=checksum)
     return draft
 
 
@@ -137,20 +125,13 @@ def publish(kind: str, key: str, actor: User | None = None) -> Definition:
             "change it or discard it"
         )
     now = utcnow()
-    draft.status = DefinitionStatus.PUBLISHED
+    draft.status = PUBLISHED
     draft.checksum = checksum
     draft.published_at = now
     draft.published_by_id = draft.updated_by_id = _id(actor)
     draft.updated_at = now
     _flush(f"{kind} {key} was published by someone else at the same time")
-    audit.record(
-        "definition.published",
-        "definition",
-        f"{kind}:{key}",
-        actor=actor,
-        version=draft.version,
-        checksum=checksum,
-    )
+    _audit("published", kind, key, actor, version=draft.version, checksum=checksum)
     return draft
 
 
@@ -163,33 +144,17 @@ def discard_draft(kind: str, key: str, actor: User | None = None) -> None:
     version = draft.version
     db.session.delete(draft)
     db.session.flush()
-    audit.record(
-        "definition.draft_discarded", "definition", f"{kind}:{key}", actor=actor, version=version
-    )
+    _audit("draft_discarded", kind, key, actor, version=version)
 
 
 def archive(kind: str, key: str, actor: User | None = None) -> list[Definition]:
     """Retire every published version: new instances cannot start, running ones go on."""
-    return _move_all(
-        kind,
-        key,
-        DefinitionStatus.PUBLISHED,
-        DefinitionStatus.ARCHIVED,
-        actor,
-        "definition.archived",
-    )
+    return _move_all(kind, key, PUBLISHED, ARCHIVED, actor, "archived")
 
 
 def restore(kind: str, key: str, actor: User | None = None) -> list[Definition]:
     """Undo `archive`: every archived version of the key is published again."""
-    return _move_all(
-        kind,
-        key,
-        DefinitionStatus.ARCHIVED,
-        DefinitionStatus.PUBLISHED,
-        actor,
-        "definition.restored",
-    )
+    return _move_all(kind, key, ARCHIVED, PUBLISHED, actor, "restored")
 
 
 def get(kind: str, key: str, version: VersionRef = None) -> Definition:
@@ -198,19 +163,15 @@ def get(kind: str, key: str, version: VersionRef = None) -> Definition:
     check_kind(kind)
     query = db.select(Definition).where(Definition.kind == kind, Definition.key == key)
     if version == "latest":
-        query = query.where(Definition.status == DefinitionStatus.PUBLISHED)
+        query = query.where(Definition.status == PUBLISHED)
     elif version == "draft":
-        query = query.where(Definition.status == DefinitionStatus.DRAFT)
+        query = query.where(Definition.status == DRAFT)
     elif version is not None:
         query = query.where(Definition.version == version)
     row = db.session.scalar(query.order_by(Definition.version.desc()).limit(1))
     if row is None:
-        which = (
-            ""
-            if version is None
-            else f" v{version}"
-            if isinstance(version, int)
-            else f" ({version})"
+        which = {None: "", "latest": " (published)", "draft": " (draft)"}.get(
+            version, f" v{version}"
         )
         raise NotFound(f"there is no {kind} {key}{which}")
     return row
@@ -247,7 +208,7 @@ def list_definitions(
         check_kind(kind)
     summaries = _summaries(kind)
     if not include_archived:
-        summaries = [s for s in summaries if s.status != DefinitionStatus.ARCHIVED]
+        summaries = [s for s in summaries if s.status != ARCHIVED]
     return summaries
 
 
@@ -271,15 +232,8 @@ def diff(
 
 def _summaries(kind: str | None, key: str | None = None) -> list[DefinitionSummary]:
     query = (
-        db.select(
-            Definition.kind,
-            Definition.key,
-            Definition.version,
-            Definition.status,
-            Definition.title,
-            Definition.updated_at,
-            User.name,
-        )
+        db.select(Definition, User.name)
+        .options(defer(Definition.body))
         .outerjoin(User, User.id == Definition.updated_by_id)
         .order_by(Definition.kind, Definition.key, Definition.version)
     )
@@ -287,34 +241,28 @@ def _summaries(kind: str | None, key: str | None = None) -> list[DefinitionSumma
         query = query.where(Definition.kind == kind)
     if key is not None:
         query = query.where(Definition.key == key)
-    grouped: dict[tuple[str, str], list[Any]] = {}
-    for row in db.session.execute(query):
-        grouped.setdefault((row.kind, row.key), []).append(row)
+    grouped: dict[tuple[str, str], list[tuple[Definition, str | None]]] = {}
+    for row, name in db.session.execute(query):
+        grouped.setdefault((row.kind, row.key), []).append((row, name))
     return [_summarise(rows) for rows in grouped.values()]
 
 
-def _summarise(rows: list[Any]) -> DefinitionSummary:
-    newest = rows[-1]
-    statuses = {r.status for r in rows}
-    published = [r.version for r in rows if r.status == DefinitionStatus.PUBLISHED]
-    drafts = [r.version for r in rows if r.status == DefinitionStatus.DRAFT]
-    if DefinitionStatus.PUBLISHED in statuses:
-        status = DefinitionStatus.PUBLISHED
-    elif DefinitionStatus.ARCHIVED in statuses:
-        status = DefinitionStatus.ARCHIVED
-    else:
-        status = DefinitionStatus.DRAFT
-    changed = max(rows, key=lambda r: r.updated_at)
+def _summarise(rows: list[tuple[Definition, str | None]]) -> DefinitionSummary:
+    newest = rows[-1][0]
+    statuses = {r.status for r, _ in rows}
+    published = [r.version for r, _ in rows if r.status == PUBLISHED]
+    drafts = [r.version for r, _ in rows if r.status == DRAFT]
+    changed, changed_by = max(rows, key=lambda pair: pair[0].updated_at)
     return DefinitionSummary(
         kind=newest.kind,
         key=newest.key,
         title=newest.title,
-        status=str(status),
+        status=str(next((s for s in (PUBLISHED, ARCHIVED) if s in statuses), DRAFT)),
         published_version=max(published, default=None),
         draft_version=max(drafts, default=None),
         version_count=len(rows),
         updated_at=changed.updated_at,
-        updated_by=changed.name,
+        updated_by=changed_by,
     )
 
 
@@ -332,7 +280,7 @@ def _id(actor: User | None) -> int | None:
 
 def _draft(kind: str, key: str, lock: bool = False) -> Definition | None:
     query = db.select(Definition).where(
-        Definition.kind == kind, Definition.key == key, Definition.status == DefinitionStatus.DRAFT
+        Definition.kind == kind, Definition.key == key, Definition.status == DRAFT
     )
     if lock:  # PostgreSQL: concurrent saves of one draft queue up instead of losing an edit
         query = query.with_for_update()
@@ -356,14 +304,7 @@ def _flush(conflict_message: str) -> None:
         raise Conflict(conflict_message) from err
 
 
-def _move_all(
-    kind: str,
-    key: str,
-    old: DefinitionStatus,
-    new: DefinitionStatus,
-    actor: User | None,
-    action: str,
-) -> list[Definition]:
+def _move_all(kind: str, key: str, old: str, new: str, actor: Any, action: str) -> list[Definition]:
     check_kind(kind)
     rows = db.session.scalars(
         db.select(Definition)
@@ -378,7 +319,9 @@ def _move_all(
         row.status = new
         row.updated_by_id = _id(actor)
     db.session.flush()
-    audit.record(
-        action, "definition", f"{kind}:{key}", actor=actor, versions=[r.version for r in rows]
-    )
+    _audit(action, kind, key, actor, versions=[r.version for r in rows])
     return list(rows)
+
+
+def _audit(action: str, kind: str, key: str, actor: User | None, **details: Any) -> None:
+    audit.record(f"definition.{action}", "definition", f"{kind}:{key}", actor=actor, **details)

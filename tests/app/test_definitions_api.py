@@ -148,6 +148,10 @@ def test_edit_after_publish_is_v2_and_diff_shows_the_change(client, builder_auth
     }
     missing = client.get(f"{BASE}/form/returns.request/diff?from=1", headers=builder_auth)
     assert missing.status_code == 400
+    latest = client.get(f"{BASE}/form/returns.request/diff?from=latest&to=1", headers=builder_auth)
+    assert (latest.json["from"], latest.json["to"], latest.json["changes"]) == (1, 1, [])
+    bad = client.get(f"{BASE}/form/returns.request/diff?from=-1&to=2", headers=builder_auth)
+    assert bad.status_code == 404
 
 
 def test_archive_and_restore(client, builder_auth):

@@ -232,10 +232,6 @@ def test_get_by_reference(app):
         definitions.get("flow", KEY, 9)
     with pytest.raises(NotFound):
         definitions.list_versions("flow", "no.such")
-    assert definitions.parse_version_ref("3") == 3
-    assert definitions.parse_version_ref("draft") == "draft"
-    with pytest.raises(NotFound):
-        definitions.parse_version_ref("-1")
 
 
 def test_diff_between_versions_uses_the_same_pointers_as_validation(app):
