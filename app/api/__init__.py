@@ -11,7 +11,10 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 def json_body() -> dict[str, Any]:
     """The request's JSON object, or a 400 that says what is wrong with it."""
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:
+        abort(400, description="the request body is nested too deeply")
     if not isinstance(data, dict):
         abort(400, description="the request body must be a JSON object")
     return data

@@ -99,3 +99,13 @@ def test_static_assets_are_public(client):
     response = client.get("/static/css/app.css")
     assert response.status_code == 200
     assert b".topbar" in response.data
+
+
+def test_absurdly_nested_json_is_a_400_not_a_500(client):
+    body = "[" * 100_000 + "]" * 100_000
+    response = client.put(
+        "/api/v1/definitions/form/deep.form/draft",
+        data=body, content_type="application/json", headers=_auth("builder"),
+    )
+    assert response.status_code == 400
+    assert response.json["error"]["code"] == "bad_request"
