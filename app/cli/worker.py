@@ -1,9 +1,124 @@
+"""`formloom worker`: an RQ worker with the scheduler on, plus a timer sweeper.
+
+Production mode (DESIGN §9): run one or more on any machine that reaches PostgreSQL and
+Redis. Each worker also sweeps the `timers` table every `TIMER_SWEEP_SECONDS`, so a
+deadline whose wake-up the queue lost (Redis restarted empty, every worker down when it
+fell due) still fires, once. Several sweepers are fine: wake-ups are de-duplicated.
+
+SIGTERM or Ctrl-C stops it warmly: the running job finishes, then the worker exits.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from urllib.parse import urlsplit, urlunsplit
+
 import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+from redis import Redis
+from rq import Queue, Worker
+
+from app.jobs import EXTENSION_KEY, create_dispatcher, worker_entry
+from app.jobs.rq_backend import SERIALIZER
+from app.jobs.timers import sweep_due_timers
+
+log = logging.getLogger("formloom.worker")
 
 
-@click.group("worker-placeholder", hidden=True)
-def command() -> None:
-    pass
+class TimerSweeper:
+    """A daemon thread that sweeps due timers until stopped."""
+
+    def __init__(self, app: Flask, interval: float) -> None:
+        self.app = app
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=self._loop, name="formloom-timer-sweeper", daemon=True
+        )
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(self.interval + 5)
+
+    def sweep_once(self) -> None:
+        try:
+            with self.app.app_context():
+                sweep_due_timers()
+        except Exception:
+            log.exception("timer sweep failed; trying again in %ss", self.interval)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            self.sweep_once()
+            self._stop.wait(self.interval)
 
 
-commands = [command]
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Run the jobs that are due now, then exit.")
+@click.option("--queue", "queue_name", metavar="NAME",
+              help="Queue to work on and to send follow-up jobs to (default: RQ_QUEUE).")
+@with_appcontext
+def worker(burst: bool, queue_name: str | None) -> None:
+    """Run background jobs from Redis (production mode)."""
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    redis_url = app.config.get("REDIS_URL")
+    if not redis_url:
+        raise click.ClickException(
+            "REDIS_URL is not set. `formloom worker` runs jobs from Redis (production mode); "
+            "without Redis, jobs run inside the web process and no worker is needed."
+        )
+    if app.config["JOBS_BACKEND"] != "rq":
+        raise click.ClickException(
+            f"JOBS_BACKEND is {app.config['JOBS_BACKEND']!r}; the web process would not send "
+            "jobs to Redis. Unset it or set it to 'rq'."
+        )
+    if queue_name and queue_name != app.config["RQ_QUEUE"]:
+        app.config["RQ_QUEUE"] = queue_name
+        app.extensions[EXTENSION_KEY].shutdown()
+        app.extensions[EXTENSION_KEY] = create_dispatcher(app)
+    queue_name = app.config["RQ_QUEUE"]
+    interval = float(app.config["TIMER_SWEEP_SECONDS"])
+
+    worker_entry.use_app(app)
+    connection = Redis.from_url(redis_url)
+    rq_worker = Worker(
+        [Queue(queue_name, connection=connection, serializer=SERIALIZER)],
+        connection=connection,
+        serializer=SERIALIZER,
+    )
+    log.info(
+        "formloom worker %s starting: queue %r on %s, scheduler on, timer sweep every %ss%s",
+        rq_worker.name, queue_name, redact_url(redis_url), interval, ", burst" if burst else "",
+    )
+    sweeper = TimerSweeper(app, interval)
+    if burst:
+        sweeper.sweep_once()
+    else:
+        sweeper.start()
+    try:
+        rq_worker.work(burst=burst, with_scheduler=True)
+    finally:
+        sweeper.stop()
+        app.extensions[EXTENSION_KEY].shutdown()
+    log.info("formloom worker %s stopped", rq_worker.name)
+
+
+def redact_url(url: str) -> str:
+    """The URL without its password, for logs."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    user = f"{parts.username}:***@" if parts.username else ":***@"
+    return urlunsplit(parts._replace(netloc=user + host))
+
+
+commands = [worker]
