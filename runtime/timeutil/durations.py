@@ -227,7 +227,7 @@ def _decimal(text: str) -> Decimal:
 
 
 def _plain(value: Decimal) -> str:
-    return format(value.normalize(), "f")
+    return f"{value.normalize():f}"
 
 
 def _days_in_month(year: int, month: int) -> int:
