@@ -193,10 +193,17 @@ class ConditionCompiler:
             self._flagged.add(pointer)
             self.errors.append(ErrorDetail(pointer, reason))
 
-    def compile(
-        self, doc: Any, pointer: str, implicit_var: str | None = None, depth: int = 1
+    def compile(self, doc: Any, pointer: str, implicit_var: str | None = None) -> Condition | None:
+        """Compile one condition; in a table cell `implicit_var` is the column's variable.
+
+        The node limit counts per call, so each cell of a large table has its own.
+        """
+        self._nodes = 0
+        return self._compile(doc, pointer, implicit_var, 1)
+
+    def _compile(
+        self, doc: Any, pointer: str, implicit_var: str | None, depth: int
     ) -> Condition | None:
-        """Compile `doc`; in a table cell, `implicit_var` is the column's variable."""
         self._nodes += 1
         if self._nodes == MAX_NODES + 1:
             self.error(pointer, f"a condition has at most {MAX_NODES} nodes")
@@ -226,13 +233,13 @@ class ConditionCompiler:
     ) -> Condition | None:
         at = join_pointer(pointer, key)
         if key == "not":
-            item = self.compile(doc[key], at, implicit_var, depth + 1)
+            item = self._compile(doc[key], at, implicit_var, depth + 1)
             return None if item is None else Not(item)
         if not isinstance(doc[key], list):
             self.error(at, f"'{key}' holds a list of conditions")
             return None
         items = [
-            self.compile(item, join_pointer(at, i), implicit_var, depth + 1)
+            self._compile(item, join_pointer(at, i), implicit_var, depth + 1)
             for i, item in enumerate(doc[key])
         ]
         if any(item is None for item in items):

@@ -102,7 +102,11 @@ class DecisionTable:
         return Decision(self.hit_policy, self._values(self.default, context), (), True)
 
     def rule(self, rule_id: str) -> TableRule:
-        return next(r for r in self.rules if r.id == rule_id)
+        """The row with this id (for explanations); KeyError when there is none."""
+        for rule in self.rules:
+            if rule.id == rule_id:
+                return rule
+        raise KeyError(rule_id)
 
     def referenced_vars(self) -> set[str]:
         """Every variable the table reads: inputs, `{"var"}` values in cells and outputs."""

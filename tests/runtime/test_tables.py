@@ -212,6 +212,20 @@ def test_table_spec_is_frozen():
     with pytest.raises(AttributeError):
         table.hit_policy = HitPolicy.COLLECT  # type: ignore[misc]
     assert table.rule("faulty").id == "faulty"
+    with pytest.raises(KeyError):
+        table.rule("nope")
+
+
+def test_a_large_table_compiles_and_evaluates_quickly():
+    rules = [
+        {"id": f"r{i}",
+         "when": {"days": {"op": "==", "value": i},
+                  "reason": {"any": [{"op": "is_null"}, {"op": "==", "value": "x"}]}},
+         "then": {"decision": "reject", "note": i}}
+        for i in range(1_500)
+    ]  # fmt: skip
+    table = compile_table(make_table("unique", rules=rules))
+    assert table.evaluate({"days_since_delivery": 1_499}).outputs["note"] == 1_499
 
 
 # -- compile errors -------------------------------------------------------------------
