@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import ast
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from runtime.exceptions import DefinitionInvalid
 from runtime.rules import RuleError, UnsafeRule, compile_condition, compile_table
@@ -15,6 +18,7 @@ from runtime.rules.pattern import MAX_INPUT_LENGTH, PatternError, SafePattern
 from runtime.rules.safety import MAX_DOCUMENT_NODES, MISSING, read_path
 
 ROOT = Path(__file__).resolve().parents[2]
+NOW = datetime(2026, 3, 31, 12, tzinfo=UTC)
 
 ESCAPE_PATHS = [
     "__class__",
@@ -243,3 +247,38 @@ def test_source_has_no_eval_exec_getattr_or_format(package):
                     if name.split(".")[0] in FORBIDDEN_IMPORTS:
                         offenders.append(f"{where} import {name}")
     assert offenders == []
+
+
+# -- fuzz: any JSON either compiles or is refused with DefinitionInvalid -----------------
+
+FUZZ_KEYS = ["var", "op", "value", "all", "any", "not", "id", "when", "then", "inputs",
+             "outputs", "rules", "hit_policy", "default", "type", "ignore_case"]  # fmt: skip
+FUZZ_WORDS = ["x", "-", "a.b", "==", "in", "matches", "between", "P1D", "2026-01-01", "(a", "id"]
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-100, 100)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.sampled_from(FUZZ_WORDS),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from(FUZZ_KEYS), inner, max_size=5)
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(doc=json_values)
+def test_any_json_compiles_or_is_refused_cleanly(doc):
+    for compile_ in (compile_condition, compile_table):
+        try:
+            compiled = compile_(doc)
+        except DefinitionInvalid as exc:
+            assert exc.errors
+            assert all(e.pointer == "" or e.pointer.startswith("/") for e in exc.errors)
+            continue
+        try:
+            result = compiled.evaluate({"x": 1, "a": {"b": "2026-01-01"}}, now=NOW)
+        except RuleError:
+            continue
+        assert result is not None
