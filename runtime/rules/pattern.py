@@ -85,6 +85,8 @@ def _holds(kind: str, where: tuple[bool, bool, bool, bool, bool]) -> bool:
         return at_end
     if kind == "end_or_newline":
         return at_end or before_final_newline
+    if kind == "not_word" and at_start and at_end:
+        return False  # as Python's re (before 3.14): \B never matches an empty text
     return (word_before != word_after) == (kind == "word")
 
 

@@ -246,7 +246,7 @@ amounts = st.integers(min_value=0, max_value=200 * 60).map(lambda m: timedelta(m
 calendars = st.sampled_from([NINE_TO_FIVE_AMS, SPLIT_SHIFT, ROUND_THE_CLOCK, DEFAULT_CALENDAR])
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(calendar=calendars, start=moments, amount=amounts)
 def test_add_then_between_round_trips(calendar, start, amount):
     end = calendar.add_business_time(start, amount)
@@ -254,7 +254,7 @@ def test_add_then_between_round_trips(calendar, start, amount):
     assert calendar.business_time_between(start, end) == amount
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(calendar=calendars, start=moments, amount=amounts)
 def test_adding_lands_in_working_time_or_exactly_at_a_shift_end(calendar, start, amount):
     if not amount:

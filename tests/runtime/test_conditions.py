@@ -433,7 +433,7 @@ variable_sets = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(doc=conditions, variables=variable_sets)
 def test_not_is_always_the_opposite(doc, variables):
     assert compile_condition({"not": doc}).evaluate(variables) is not compile_condition(
@@ -441,7 +441,7 @@ def test_not_is_always_the_opposite(doc, variables):
     ).evaluate(variables)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(left=conditions, right=conditions, variables=variable_sets)
 def test_de_morgan(left, right, variables):
     negated_all = compile_condition({"not": {"all": [left, right]}})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -267,7 +268,7 @@ json_values = st.recursive(
 )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(doc=json_values)
 def test_any_json_compiles_or_is_refused_cleanly(doc):
     for compile_ in (compile_condition, compile_table):
@@ -282,3 +283,31 @@ def test_any_json_compiles_or_is_refused_cleanly(doc):
         except RuleError:
             continue
         assert result is not None
+
+
+# -- the linear-time matcher agrees with Python's re on the subset it accepts ------------
+
+_ATOMS = ["a", "b", ".", r"\d", r"\w", r"\s", r"\W", "[ab]", "[^a]", "[a-c1]", r"\.", "x",
+          "^", "$", r"\b", r"\B", r"\A", r"\Z", "é"]  # fmt: skip
+_QUANTIFIERS = ["", "", "", "*", "+", "?", "{2}", "{1,3}", "{,2}", "{2,}", "*?"]
+_pieces = st.tuples(st.sampled_from(_ATOMS), st.sampled_from(_QUANTIFIERS)).map("".join)
+_groups = st.tuples(
+    st.sampled_from(["(", "(?:"]),
+    st.lists(st.lists(_pieces, min_size=1, max_size=3).map("".join), min_size=1, max_size=3).map(
+        "|".join
+    ),
+    st.just(")"),
+    st.sampled_from(_QUANTIFIERS),
+).map("".join)
+patterns = st.lists(_pieces | _groups, min_size=1, max_size=4).map("".join)
+
+
+@settings(max_examples=100, deadline=None)
+@given(pattern=patterns, text=st.text(alphabet="ab1 x.\né_A", max_size=12), fold=st.booleans())
+def test_matcher_agrees_with_re(pattern, text, fold):
+    try:
+        compiled = SafePattern(pattern, fold)
+    except PatternError:
+        return
+    expected = re.search(pattern, text, re.IGNORECASE if fold else 0) is not None
+    assert compiled.search(text) is expected
