@@ -5,13 +5,20 @@ Redis. Each worker also sweeps the `timers` table every `TIMER_SWEEP_SECONDS`, s
 deadline whose wake-up the queue lost (Redis restarted empty, every worker down when it
 fell due) still fires, once. Several sweepers are fine: wake-ups are de-duplicated.
 
+The sweeper is a child process, not a thread: RQ forks a work horse for every job, and
+a fork taken while another thread holds a lock (libpq connecting, a DNS lookup) leaves
+the horse stuck for good. The child is forked before the worker starts, from a process
+with no other threads, and exits when told to or when its parent is gone.
+
 SIGTERM or Ctrl-C stops it warmly: the running job finishes, then the worker exits.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
+import multiprocessing
+import os
+import signal
 from urllib.parse import urlsplit, urlunsplit
 
 import click
@@ -28,23 +35,28 @@ log = logging.getLogger("formloom.worker")
 
 
 class TimerSweeper:
-    """A daemon thread that sweeps due timers until stopped."""
+    """Sweeps due timers every `interval` seconds, in a forked child process."""
 
     def __init__(self, app: Flask, interval: float) -> None:
         self.app = app
         self.interval = interval
-        self._stop = threading.Event()
-        self._thread = threading.Thread(
-            target=self._loop, name="formloom-timer-sweeper", daemon=True
+        context = multiprocessing.get_context("fork")
+        self._stop = context.Event()
+        self._process = context.Process(
+            target=self._run, args=(os.getpid(),), name="formloom-timer-sweeper", daemon=True
         )
 
     def start(self) -> None:
-        self._thread.start()
+        self._process.start()
+        log.info("timer sweeper started with PID %s", self._process.pid)
 
     def stop(self) -> None:
         self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(self.interval + 5)
+        if self._process.pid is not None:
+            self._process.join(self.interval + 5)
+            if self._process.is_alive():
+                self._process.terminate()
+                self._process.join()
 
     def sweep_once(self) -> None:
         try:
@@ -53,8 +65,11 @@ class TimerSweeper:
         except Exception:
             log.exception("timer sweep failed; trying again in %ss", self.interval)
 
-    def _loop(self) -> None:
-        while not self._stop.is_set():
+    def _run(self, parent_pid: int) -> None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the parent, which stops us
+        worker_entry.forget_inherited_connections(self.app)
+        self.app.extensions[EXTENSION_KEY] = create_dispatcher(self.app)  # own Redis client
+        while not self._stop.is_set() and os.getppid() == parent_pid:
             self.sweep_once()
             self._stop.wait(self.interval)
 
@@ -100,7 +115,7 @@ def worker(burst: bool, queue_name: str | None) -> None:
     if burst:
         sweeper.sweep_once()
     else:
-        sweeper.start()
+        sweeper.start()  # before the RQ worker starts any thread of its own
     try:
         rq_worker.work(burst=burst, with_scheduler=True)
     finally:

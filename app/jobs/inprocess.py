@@ -61,16 +61,15 @@ class InProcessBackend:
             run_at = time.time() + (request.delay or 0.0)
             heapq.heappush(self._heap, (run_at, next(self._order), request))
             self._cond.notify_all()
-        self.start()
-
-    def start(self) -> None:
-        with self._cond:
-            if self._stop.is_set():
-                return
             if self._worker is None:
                 self._worker = self._thread(self._work, "formloom-jobs")
                 atexit.register(self._drain_at_exit)
-            if self._timer_thread_enabled and self._sweeper is None:
+        self.start()
+
+    def start(self) -> None:
+        """Start the timer thread if enabled (the worker thread starts with the first job)."""
+        with self._cond:
+            if self._timer_thread_enabled and self._sweeper is None and not self._stop.is_set():
                 self._sweeper = self._thread(self._sweep, "formloom-timers")
 
     def wait_idle(self, timeout: float) -> bool:
@@ -94,6 +93,7 @@ class InProcessBackend:
             self._stop.set()
             dropped = len(self._heap)
             self._heap.clear()
+            self._pending_ids.clear()
             self._cond.notify_all()
         for thread in (self._worker, self._sweeper):
             if thread is not None and thread is not threading.current_thread():

@@ -144,7 +144,7 @@ def sweep_due_timers(now: datetime | None = None) -> list[int]:
     for timer_id in ids:
         dispatcher.enqueue(FIRE_JOB, timer_id, job_id=_job_id(timer_id), after_commit=False)
     if ids:
-        log.info("timer sweep: %d due timer(s) enqueued", len(ids))
+        log.debug("timer sweep: woke %d due timer(s)", len(ids))
     return ids
 
 

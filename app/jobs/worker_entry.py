@@ -44,8 +44,13 @@ def get_app() -> Flask:
 
             _app, _app_pid = create_app(), os.getpid()
         elif _app_pid != os.getpid():
-            with _app.app_context():
-                for engine in db.engines.values():
-                    engine.dispose(close=False)
+            forget_inherited_connections(_app)
             _app_pid = os.getpid()
         return _app
+
+
+def forget_inherited_connections(app: Flask) -> None:
+    """In a forked child: open new database connections rather than share the parent's."""
+    with app.app_context():
+        for engine in db.engines.values():
+            engine.dispose(close=False)

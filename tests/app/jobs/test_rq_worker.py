@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import re
 import signal
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from rq.registry import FailedJobRegistry, ScheduledJobRegistry
@@ -40,10 +44,9 @@ def test_worker_runs_jobs_and_keeps_failures_in_the_failed_registry(app, run_wor
     assert _queue().count == 0 and failed_id
 
 
-def test_delayed_job_waits_in_the_scheduled_registry(app, run_worker):
+def test_delayed_job_waits_in_the_scheduled_registry(app):
     enqueue("test.record", "delayed", delay=timedelta(hours=1))
-    run_worker()
-    assert audit_markers(app, "test.record") == []
+    assert _queue().count == 0
     [job_id] = ScheduledJobRegistry(queue=_queue()).get_job_ids()
     run_at = ScheduledJobRegistry(queue=_queue()).get_scheduled_time(job_id)
     assert timedelta(minutes=59) < run_at - datetime.now(UTC) <= timedelta(hours=1, seconds=1)
@@ -55,10 +58,11 @@ def test_job_id_deduplicates_pending_jobs_and_replaces_finished_ones(app, run_wo
     assert _queue().get_job_ids() == [rq_job_id(app.config["RQ_QUEUE"], "timer:42")]
     run_worker()
 
+    assert audit_markers(app, "test.record") == ["once"]
+
     enqueue("test.record", "again", job_id="timer:42")  # the finished one is replaced
-    assert _queue().count == 1
-    run_worker()
-    assert audit_markers(app, "test.record") == ["once", "again"]
+    [job] = _queue().get_jobs()
+    assert job.args == ["test.record", "again"]
 
 
 def test_running_worker_fires_delayed_jobs_and_sweeps_lost_timers_until_stopped(
@@ -74,8 +78,9 @@ def test_running_worker_fires_delayed_jobs_and_sweeps_lost_timers_until_stopped(
 
     process, log_path = start_worker()
 
-    wait_for(lambda: audit_markers(app, "test.timer"), timeout=20, explain=log_path.read_text)
-    wait_for(lambda: audit_markers(app, "test.record"), timeout=20, explain=log_path.read_text)
+    wait_for(lambda: audit_markers(app, "test.timer"), timeout=30, explain=log_path.read_text)
+    wait_for(lambda: audit_markers(app, "test.record"), timeout=30, explain=log_path.read_text)
+    assert get_dispatcher().wait_idle(10)
     ran_at = db.session.scalars(
         db.select(AuditEntry.at).where(AuditEntry.action == "test.record")).one()
     assert ran_at - enqueued_at >= timedelta(seconds=1)
@@ -92,3 +97,35 @@ def test_worker_command_needs_redis_url(runner):
     result = runner.invoke(args=["worker", "--burst"])
     assert result.exit_code != 0
     assert "REDIS_URL is not set" in result.output
+
+
+def _pid_logged(log_path, prefix: str) -> int | None:
+    match = re.search(re.escape(prefix) + r" (\d+)", log_path.read_text())
+    return int(match.group(1)) if match else None
+
+
+def _gone(pid: int) -> bool:
+    """True once `pid` has exited (a zombie waiting for a reaper counts as gone)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] in {"Z", "X"}
+    except FileNotFoundError:
+        return True
+
+
+def test_sweeper_process_does_not_outlive_a_killed_worker(app, start_worker):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("process handling does not depend on the database; run once")
+    process, log_path = start_worker()
+    sweeper = wait_for(lambda: _pid_logged(log_path, "timer sweeper started with PID"),
+                       timeout=30, explain=log_path.read_text)
+    scheduler_line = f"Scheduler for {app.config['RQ_QUEUE']} started with PID"
+    scheduler = wait_for(lambda: _pid_logged(log_path, scheduler_line), timeout=30)
+
+    process.kill()  # SIGKILL: no chance to stop its children
+    process.wait(10)
+    try:
+        wait_for(lambda: _gone(sweeper), timeout=10)
+    finally:
+        for pid in (sweeper, scheduler):  # RQ's own scheduler process is orphaned too
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)

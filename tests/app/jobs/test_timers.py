@@ -175,11 +175,14 @@ def test_schedule_timer_refuses_unknown_kinds_and_naive_times(app):
 @pytest.mark.parametrize("app_overrides", [{"JOBS_IMPORTS": "tests.app.jobs.sample_jobs",
                                             "JOBS_INPROCESS_TIMER_THREAD": True,
                                             "TIMER_SWEEP_SECONDS": 0.1}])
-def test_embedded_timer_thread_fires_due_timers_by_itself(app):
+def test_embedded_timer_thread_fires_due_timers_by_itself(app, client):
     db.session.add(Timer(kind="test.timer", key="by-thread", due_at=_now() - timedelta(seconds=1)))
     db.session.commit()
-    get_dispatcher().start()  # what the first request does
+    before = set(threading.enumerate())
+    client.get("/login")  # the first request starts the timer thread
 
     wait_for(lambda: audit_markers(app, "test.timer"), timeout=5)
+    started = set(threading.enumerate()) - before
+    assert {t.name for t in started} == {"formloom-timers", "formloom-jobs"}
     get_dispatcher().shutdown()
-    assert not [t for t in threading.enumerate() if t.name.startswith("formloom-")]
+    assert not any(t.is_alive() for t in started)
