@@ -32,6 +32,9 @@ class DefaultConfig:
     JOBS_BACKEND: str | None = None  # "inprocess" | "rq"; default follows REDIS_URL
     RQ_QUEUE = "formloom"
     TIMER_SWEEP_SECONDS = 5.0
+    JOBS_INPROCESS_TIMER_THREAD = True  # embedded mode: a thread fires due timers
+    JOBS_IMPORTS: list[str] | str = []  # extra modules that register jobs / timer handlers
+    RQ_JOB_TIMEOUT = 300  # seconds before RQ abandons a running job
     ENCRYPTION_KEYS: str | None = None  # comma-separated Fernet keys, newest first
     PUBLIC_BASE_URL = "http://127.0.0.1:5000"  # host for links in e-mails, never the request's
     SESSION_HOURS = 12

@@ -125,8 +125,10 @@ def app(app_config, app_overrides, tmp_path):
 
 
 def _stop_jobs(application) -> None:
+    """Let running jobs finish, so none writes rows after the cleanup below."""
     dispatcher = application.extensions.get("formloom.jobs")
     if dispatcher is not None:
+        dispatcher.wait_idle(5)
         dispatcher.shutdown()
 
 
