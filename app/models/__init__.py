@@ -1,7 +1,16 @@
 """The database model. Importing this package registers every table on `db.metadata`."""
 
 from app.models.definitions import Definition, DefinitionKind, DefinitionStatus
-from app.models.instances import FlowInstance, InstanceEvent, OutboxEntry, Task, Timer
+from app.models.instances import (
+    CaseCounter,
+    FlowInstance,
+    Incident,
+    InstanceEvent,
+    MessageWait,
+    OutboxEntry,
+    Task,
+    Timer,
+)
 from app.models.platform import AuditEntry, ConnectorCredential
 from app.models.records import StoredFile, Submission
 from app.models.types import utcnow
@@ -10,13 +19,16 @@ from app.models.users import ApiToken, Membership, SystemFlag, SystemRole, Team,
 __all__ = [
     "ApiToken",
     "AuditEntry",
+    "CaseCounter",
     "ConnectorCredential",
     "Definition",
     "DefinitionKind",
     "DefinitionStatus",
     "FlowInstance",
+    "Incident",
     "InstanceEvent",
     "Membership",
+    "MessageWait",
     "OutboxEntry",
     "StoredFile",
     "Submission",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, event
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -24,6 +24,8 @@ class FlowInstance(db.Model):
     #: Unguessable id used in links and by customers; the integer id never leaves the server.
     public_id: Mapped[str] = mapped_column(String(32), unique=True)
     case_number: Mapped[str | None] = mapped_column(String(64), unique=True)
+    #: Sent by a client with a start request; the same token starts one instance only.
+    start_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     flow_key: Mapped[str] = mapped_column(String(128))
     flow_version: Mapped[int]
     status: Mapped[str] = mapped_column(String(16), default="running")
@@ -65,16 +67,20 @@ def _events_are_append_only(mapper, connection, target: InstanceEvent) -> None:
 class Task(db.Model):
     __tablename__ = "tasks"
     __table_args__ = (
-        UniqueConstraint("instance_id", "node_id", "activation"),
         Index("ix_tasks_inbox_assignee", "assignee_id", "status", "due_at"),
         Index("ix_tasks_inbox_team", "team_key", "status", "due_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    #: The engine's effect key (`instance:node:activation[:n]`); several approvers of one
+    #: step share node and activation, so this, not the node, identifies the task.
+    key: Mapped[str] = mapped_column(String(255), unique=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("flow_instances.id"), index=True)
     node_id: Mapped[str] = mapped_column(String(128))
     activation: Mapped[int] = mapped_column(default=1)
     title: Mapped[str] = mapped_column(String(300))
+    #: What the flow asked for (user, team pool, strategy); assignee_id is the result.
+    assignment: Mapped[dict] = mapped_column(JSONDoc, default=dict)
     status: Mapped[str] = mapped_column(String(16), default="open")
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     team_key: Mapped[str | None] = mapped_column(String(64))
@@ -116,6 +122,8 @@ class Timer(db.Model):
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     fired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -137,3 +145,53 @@ class OutboxEntry(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class MessageWait(db.Model):
+    """An instance waiting for a correlated message (e.g. `parcel_received` for RMA-123)."""
+
+    __tablename__ = "message_waits"
+    __table_args__ = (
+        Index("ix_message_waits_lookup", "name", "correlation"),
+        UniqueConstraint("instance_id", "node_id", "activation"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("flow_instances.id"), index=True)
+    node_id: Mapped[str] = mapped_column(String(128))
+    activation: Mapped[int]
+    name: Mapped[str] = mapped_column(String(128))
+    correlation: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Incident(db.Model):
+    """Something that needs a person: a failed call, an abandoned job, a stuck instance.
+
+    Kept in the database, not only in the queue's failed registry, so it is listed in
+    the admin UI and retried from there under the effect's original idempotency key.
+    """
+
+    __tablename__ = "incidents"
+    __table_args__ = (Index("ix_incidents_open", "status", "created_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("flow_instances.id"), index=True)
+    node_id: Mapped[str | None] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(48))
+    message: Mapped[str] = mapped_column(Text)
+    idempotency_key: Mapped[str | None] = mapped_column(String(255), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    attempts: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class CaseCounter(db.Model):
+    """The next case number per flow; one row lock per start, no gaps from retries."""
+
+    __tablename__ = "case_counters"
+
+    flow_key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    next_value: Mapped[int] = mapped_column(BigInteger, default=1)

@@ -16,6 +16,11 @@ depends_on = None
 
 def upgrade() -> None:
 
+    op.create_table('case_counters',
+    sa.Column('flow_key', sa.String(length=128), nullable=False),
+    sa.Column('next_value', sa.BigInteger(), nullable=False),
+    sa.PrimaryKeyConstraint('flow_key', name=op.f('pk_case_counters'))
+    )
     op.create_table('system_flags',
     sa.Column('name', sa.String(length=64), nullable=False),
     sa.Column('value', sa.Text(), nullable=True),
@@ -43,6 +48,10 @@ def upgrade() -> None:
     sa.Column('session_epoch', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('last_login_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('away_from', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('away_until', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('stand_in_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['stand_in_id'], ['users.id'], name=op.f('fk_users_stand_in_id_users'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
     sa.UniqueConstraint('email', name=op.f('uq_users_email'))
     )
@@ -121,6 +130,7 @@ def upgrade() -> None:
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('public_id', sa.String(length=32), nullable=False),
     sa.Column('case_number', sa.String(length=64), nullable=True),
+    sa.Column('start_token', sa.String(length=64), nullable=True),
     sa.Column('flow_key', sa.String(length=128), nullable=False),
     sa.Column('flow_version', sa.Integer(), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
@@ -136,7 +146,8 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['started_by_id'], ['users.id'], name=op.f('fk_flow_instances_started_by_id_users'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_flow_instances')),
     sa.UniqueConstraint('case_number', name=op.f('uq_flow_instances_case_number')),
-    sa.UniqueConstraint('public_id', name=op.f('uq_flow_instances_public_id'))
+    sa.UniqueConstraint('public_id', name=op.f('uq_flow_instances_public_id')),
+    sa.UniqueConstraint('start_token', name=op.f('uq_flow_instances_start_token'))
     )
     with op.batch_alter_table('flow_instances', schema=None) as batch_op:
         batch_op.create_index('ix_flow_instances_flow', ['flow_key', 'flow_version', 'status'], unique=False)
@@ -167,6 +178,27 @@ def upgrade() -> None:
     with op.batch_alter_table('user_roles', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_user_roles_user_id'), ['user_id'], unique=False)
 
+    op.create_table('incidents',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('instance_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('node_id', sa.String(length=128), nullable=True),
+    sa.Column('kind', sa.String(length=48), nullable=False),
+    sa.Column('message', sa.Text(), nullable=False),
+    sa.Column('idempotency_key', sa.String(length=255), nullable=True),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('resolved_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('resolved_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['instance_id'], ['flow_instances.id'], name=op.f('fk_incidents_instance_id_flow_instances')),
+    sa.ForeignKeyConstraint(['resolved_by_id'], ['users.id'], name=op.f('fk_incidents_resolved_by_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_incidents'))
+    )
+    with op.batch_alter_table('incidents', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_incidents_idempotency_key'), ['idempotency_key'], unique=False)
+        batch_op.create_index(batch_op.f('ix_incidents_instance_id'), ['instance_id'], unique=False)
+        batch_op.create_index('ix_incidents_open', ['status', 'created_at'], unique=False)
+
     op.create_table('instance_events',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('instance_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -183,6 +215,22 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('instance_events', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_instance_events_at'), ['at'], unique=False)
+
+    op.create_table('message_waits',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('instance_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('node_id', sa.String(length=128), nullable=False),
+    sa.Column('activation', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=128), nullable=False),
+    sa.Column('correlation', sa.String(length=255), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['instance_id'], ['flow_instances.id'], name=op.f('fk_message_waits_instance_id_flow_instances')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_message_waits')),
+    sa.UniqueConstraint('instance_id', 'node_id', 'activation', name=op.f('uq_message_waits_instance_id_node_id_activation'))
+    )
+    with op.batch_alter_table('message_waits', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_message_waits_instance_id'), ['instance_id'], unique=False)
+        batch_op.create_index('ix_message_waits_lookup', ['name', 'correlation'], unique=False)
 
     op.create_table('outbox',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -206,10 +254,12 @@ def upgrade() -> None:
 
     op.create_table('tasks',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('key', sa.String(length=255), nullable=False),
     sa.Column('instance_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('node_id', sa.String(length=128), nullable=False),
     sa.Column('activation', sa.Integer(), nullable=False),
     sa.Column('title', sa.String(length=300), nullable=False),
+    sa.Column('assignment', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('assignee_id', sa.Integer(), nullable=True),
     sa.Column('team_key', sa.String(length=64), nullable=True),
@@ -226,7 +276,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['completed_by_id'], ['users.id'], name=op.f('fk_tasks_completed_by_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['instance_id'], ['flow_instances.id'], name=op.f('fk_tasks_instance_id_flow_instances')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_tasks')),
-    sa.UniqueConstraint('instance_id', 'node_id', 'activation', name=op.f('uq_tasks_instance_id_node_id_activation'))
+    sa.UniqueConstraint('key', name=op.f('uq_tasks_key'))
     )
     with op.batch_alter_table('tasks', schema=None) as batch_op:
         batch_op.create_index('ix_tasks_inbox_assignee', ['assignee_id', 'status', 'due_at'], unique=False)
@@ -243,6 +293,8 @@ def upgrade() -> None:
     sa.Column('due_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('fired_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('cancelled_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('last_error', sa.Text(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['instance_id'], ['flow_instances.id'], name=op.f('fk_timers_instance_id_flow_instances')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_timers')),
@@ -329,10 +381,21 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_outbox_instance_id'))
 
     op.drop_table('outbox')
+    with op.batch_alter_table('message_waits', schema=None) as batch_op:
+        batch_op.drop_index('ix_message_waits_lookup')
+        batch_op.drop_index(batch_op.f('ix_message_waits_instance_id'))
+
+    op.drop_table('message_waits')
     with op.batch_alter_table('instance_events', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_instance_events_at'))
 
     op.drop_table('instance_events')
+    with op.batch_alter_table('incidents', schema=None) as batch_op:
+        batch_op.drop_index('ix_incidents_open')
+        batch_op.drop_index(batch_op.f('ix_incidents_instance_id'))
+        batch_op.drop_index(batch_op.f('ix_incidents_idempotency_key'))
+
+    op.drop_table('incidents')
     with op.batch_alter_table('user_roles', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_user_roles_user_id'))
 
@@ -364,4 +427,5 @@ def downgrade() -> None:
     op.drop_table('users')
     op.drop_table('teams')
     op.drop_table('system_flags')
+    op.drop_table('case_counters')
 
