@@ -28,8 +28,10 @@ from redis import Redis
 from rq import Queue, Worker
 
 from app.jobs import EXTENSION_KEY, create_dispatcher, worker_entry
+from app.jobs.dispatcher import get_dispatcher
 from app.jobs.rq_backend import SERIALIZER
 from app.jobs.timers import sweep_due_timers
+from app.services import incidents
 
 log = logging.getLogger("formloom.worker")
 
@@ -59,9 +61,11 @@ class TimerSweeper:
                 self._process.join()
 
     def sweep_once(self) -> None:
+        """Wake due timers, and turn jobs the queue gave up on into incidents."""
         try:
             with self.app.app_context():
                 sweep_due_timers()
+                incidents.record_queue_failures(get_dispatcher().failures(100))
         except Exception:
             log.exception("timer sweep failed; trying again in %ss", self.interval)
 

@@ -74,6 +74,12 @@ def execute(name: str, args: Sequence[Any]) -> None:
     try:
         fn(*args)
         db.session.commit()
+    except Exception as err:
+        db.session.rollback()
+        from app.services import incidents
+
+        incidents.record_job_failure(name, args, err)
+        raise
     except BaseException:
         db.session.rollback()
         raise

@@ -180,6 +180,8 @@ class Incident(db.Model):
     node_id: Mapped[str | None] = mapped_column(String(128))
     kind: Mapped[str] = mapped_column(String(48))
     message: Mapped[str] = mapped_column(Text)
+    #: What a retry needs (e.g. the job's name and arguments); never secrets.
+    details: Mapped[dict] = mapped_column(JSONDoc, default=dict)
     idempotency_key: Mapped[str | None] = mapped_column(String(255), index=True)
     status: Mapped[str] = mapped_column(String(16), default="open")
     attempts: Mapped[int] = mapped_column(default=0)

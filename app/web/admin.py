@@ -8,9 +8,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from app.extensions import db
-from app.models import ApiToken, AuditEntry, SystemRole, Team, User, utcnow
+from app.models import ApiToken, AuditEntry, FlowInstance, Incident, SystemRole, Team, User, utcnow
 from app.security import hash_token, new_api_token, requires, signed_in
-from app.services import audit, users
+from app.services import audit, incidents, users
 from runtime.exceptions import ValidationFailed
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -139,3 +139,34 @@ def revoke_token(token_id: int) -> Any:
     db.session.commit()
     flash(f"Token {row.name} revoked.", "success")
     return redirect(url_for("admin.tokens"))
+
+
+@bp.get("/incidents")
+@requires("admin")
+def incidents_page() -> Any:
+    show = request.args.get("show", "open")
+    query = db.select(Incident, FlowInstance.case_number).outerjoin(
+        FlowInstance, FlowInstance.id == Incident.instance_id
+    )
+    if show != "all":
+        query = query.where(Incident.status == "open")
+    rows = db.session.execute(query.order_by(Incident.id.desc()).limit(200)).all()
+    return render_template("admin/incidents.html", rows=rows, show=show)
+
+
+@bp.post("/incidents/<int:incident_id>/retry")
+@requires("admin")
+def retry_incident(incident_id: int) -> Any:
+    row = incidents.retry(incident_id, actor=current_user)
+    db.session.commit()
+    flash(f"Incident #{row.id} retried.", "success")
+    return redirect(url_for("admin.incidents_page"))
+
+
+@bp.post("/incidents/<int:incident_id>/resolve")
+@requires("admin")
+def resolve_incident(incident_id: int) -> Any:
+    row = incidents.resolve(incident_id, actor=current_user)
+    db.session.commit()
+    flash(f"Incident #{row.id} marked resolved.", "success")
+    return redirect(url_for("admin.incidents_page"))

@@ -184,6 +184,7 @@ def upgrade() -> None:
     sa.Column('node_id', sa.String(length=128), nullable=True),
     sa.Column('kind', sa.String(length=48), nullable=False),
     sa.Column('message', sa.Text(), nullable=False),
+    sa.Column('details', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('idempotency_key', sa.String(length=255), nullable=True),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
