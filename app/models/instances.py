@@ -32,6 +32,11 @@ class FlowInstance(db.Model):
     state: Mapped[dict] = mapped_column(JSONDoc, default=dict)
     variables: Mapped[dict] = mapped_column(JSONDoc, default=dict)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("flow_instances.id"), index=True)
+    #: The parent's subflow node and activation that waits for this instance to end.
+    parent_node_id: Mapped[str | None] = mapped_column(String(128))
+    parent_activation: Mapped[int | None]
+    #: Sequence number of the last instance_events row written for this instance.
+    event_seq: Mapped[int] = mapped_column(default=0)
     started_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
