@@ -4,10 +4,12 @@
     {"mode": "join", "join": "all"}          fire when every incoming edge has arrived
     {"mode": "join", "join": "n", "count": 2}
 
-A join counts arrivals per round. It fires once, when the count is reached; arrivals
-after an N-join fired are consumed and logged (`join_late_arrival`), never re-fire.
-The round closes (and the join can fire again, e.g. in a loop) once as many arrivals
-as incoming edges have come in. Split edges carry no conditions: use a decision.
+A join counts *distinct incoming edges* per round. It fires once, when the count is
+reached; arrivals after an N-join fired are consumed and logged
+(`join_late_arrival`), never re-fire. The round closes once every incoming edge has
+arrived; a second arrival over an edge that already came in this round waits for the
+next round (`join_arrival_queued`) - that is how a join inside a loop fires again.
+Split edges carry no conditions: use a decision.
 """
 
 from __future__ import annotations
@@ -79,16 +81,26 @@ class ParallelNode(NodeSpec):
         total = len(run.spec.incoming(self.id))
         state = run.joins.get(self.id) or JoinState(self.id)
         arrived = (*state.arrived, edge.index)
-        needed = self.required or total
-        if not state.fired and len(arrived) >= needed:
-            fired = run.enqueue(self.id, token.id)
-            state = JoinState(self.id, arrived, True, fired.activation)
-            run.record("join_fired", fired, arrived=list(arrived))
+        distinct = list(dict.fromkeys(arrived))
+        fired, activation = state.fired, state.activation
+        if not fired and len(distinct) >= (self.required or total):
+            token = run.enqueue(self.id, token.id)
+            fired, activation = True, token.activation
+            run.record("join_fired", token, arrived=distinct)
         else:
-            kind = "join_late_arrival" if state.fired else "join_arrived"
-            run.record(kind, node_id=self.id, token=None, edge=edge.index, token_id=token.id)
-            state = JoinState(self.id, arrived, state.fired, state.activation)
-        run.set_join(None if len(arrived) >= total else state, self.id)
+            kind = "join_arrived"
+            if edge.index in state.arrived:
+                kind = "join_arrival_queued"  # this edge already came in this round
+            elif fired:
+                kind = "join_late_arrival"
+            run.record(kind, node_id=self.id, edge=edge.index, token_id=token.id)
+        if len(distinct) < total:
+            run.set_join(JoinState(self.id, arrived, fired, activation), self.id)
+            return
+        leftover = list(arrived)  # the round is complete: repeats start the next one
+        for index in distinct:
+            leftover.remove(index)
+        run.set_join(JoinState(self.id, tuple(leftover)) if leftover else None, self.id)
 
     def enter(self, run: Run, token: Token) -> None:
         if self.mode == "join":
