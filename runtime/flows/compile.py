@@ -30,6 +30,17 @@ TOP_KEYS = frozenset({"description", "variables", "case_number", "nodes", "edges
 NODE_KEYS = frozenset({"id", "type", "name", "description", "config", "position"})
 EDGE_KEYS = frozenset({"id", "from", "to", "label", "condition", "outcome", "on", "default"})
 MAX_NODES, MAX_EDGES = 1000, 5000
+VARIABLE_TYPES = (
+    "string",
+    "number",
+    "integer",
+    "boolean",
+    "date",
+    "datetime",
+    "object",
+    "array",
+    "money",
+)
 
 
 def compile_flow(doc: Any, key: str = "", version: int = 0) -> FlowSpec:
@@ -273,8 +284,12 @@ def _defaults(doc: Any, errors: list[ErrorDetail]) -> dict[str, Any]:
             )
         elif not isinstance(decl, dict):
             errors.append(ErrorDetail(at, "a variable is declared with an object"))
-        elif "default" in decl:
-            defaults[name] = json_copy(decl["default"])
+        else:
+            c = Config(decl, at, errors, frozenset({"type", "description", "default"}))
+            c.choice("type", VARIABLE_TYPES)
+            c.text("description", what="text of up to 5000 characters")
+            if "default" in decl:
+                defaults[name] = json_copy(decl["default"])
     return defaults
 
 

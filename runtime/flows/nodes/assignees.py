@@ -5,10 +5,10 @@ An assignee in a flow is one of::
     {"user": "ana@example.com"}
     {"role": "cs_agent", "strategy": "pool"}            # pool | round_robin | least_loaded
     {"expression": "parcel.warehouse_team", "strategy": "round_robin"}
-    {"table": "returns.routing", "output": "team", "strategy": "least_loaded"}
+    {"expression": {"table": "returns.routing", "output": "team"}, "strategy": "least_loaded"}
 
-`expression` is a variable path; `table` evaluates a decision table (from the
-Environment) on the variables and takes one output. The value found must be a role key
+An expression is a variable path, or a decision-table lookup: the table (from the
+Environment) is evaluated on the variables and one output taken. The value found must be a role key
 (`warehouse_eu`), a user (text with `@`), or `{"role": …}` / `{"user": …}`.
 
 The request the engine emits in `create_task.assignee` is `{"user": u}` or
@@ -24,14 +24,14 @@ from typing import TYPE_CHECKING, Any
 
 from runtime.flows.errors import NodeFailed
 from runtime.flows.mapping import read_var
-from runtime.flows.nodes.config import DEFINITION_KEY, IDENTIFIER, ROLE, Config
+from runtime.flows.nodes.config import ADDRESS, DEFINITION_KEY, IDENTIFIER, ROLE, Config
 
 if TYPE_CHECKING:
     from runtime.flows.run import Run
 
 STRATEGIES = ("pool", "round_robin", "least_loaded")
-KEYS = frozenset({"user", "role", "expression", "table", "output", "strategy"})
-TARGETS = ("user", "role", "expression", "table")
+KEYS = frozenset({"user", "role", "expression", "strategy"})
+TARGETS = ("user", "role", "expression")
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,7 @@ def as_request(value: Any, strategy: str) -> dict[str, Any] | None:
         value = name if kind in ("user", "role") else None
         if kind == "user" and isinstance(name, str):
             return {"user": name}
-    if isinstance(value, str) and "@" in value and 3 <= len(value) <= 254:
+    if isinstance(value, str) and ADDRESS.match(value) and len(value) <= 254:
         return {"user": value}
     if isinstance(value, str) and ROLE.match(value) and len(value) <= 64:
         return {"role": value, "strategy": strategy}
@@ -85,7 +85,7 @@ def compile_assignee(config: Config) -> AssigneeSpec | None:
     doc = config.doc
     named = [key for key in TARGETS if key in doc]
     if len(named) != 1:
-        config.error(None, "an assignee names exactly one of user, role, expression or table")
+        config.error(None, "an assignee names exactly one of user, role or expression")
         return None
     strategy = config.choice("strategy", STRATEGIES, "pool") or "pool"
     kind = named[0]
@@ -95,14 +95,17 @@ def compile_assignee(config: Config) -> AssigneeSpec | None:
     if kind == "role":
         role = config.text("role", pattern=ROLE, what="a role or team key", max_length=64)
         return AssigneeSpec(role=role, strategy=strategy) if role else None
-    if kind == "expression":
-        path = config.var_path("expression")
-        return AssigneeSpec(expression=path, strategy=strategy) if path else None
-    table = config.text("table", pattern=DEFINITION_KEY, what="a decision table key")
-    output = config.text("output", required=True, pattern=IDENTIFIER, what="an output id")
-    if table and output:
-        return AssigneeSpec(table=table, output=output, strategy=strategy)
-    return None
+    if kind == "expression" and isinstance(doc["expression"], dict):
+        c = config.sub("expression", frozenset({"table", "output"}))
+        table = c.text("table", required=True, pattern=DEFINITION_KEY, what="a table key")
+        output = c.text("output", required=True, pattern=IDENTIFIER, what="an output id")
+        return (
+            AssigneeSpec(table=table, output=output, strategy=strategy)
+            if table and output
+            else None
+        )
+    path = config.var_path("expression")
+    return AssigneeSpec(expression=path, strategy=strategy) if path else None
 
 
 def escalation_target(to: str, current: dict[str, Any] | None) -> dict[str, Any]:
@@ -114,6 +117,6 @@ def escalation_target(to: str, current: dict[str, Any] | None) -> dict[str, Any]
         if current.get("user"):
             return {"manager_of_user": current["user"]}
         return {"manager_of": None}
-    if "@" in to:
+    if ADDRESS.match(to):
         return {"user": to}
     return {"role": to, "strategy": "pool"}

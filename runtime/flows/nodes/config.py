@@ -13,6 +13,9 @@ from runtime.timeutil import BusinessDuration, Duration, compile_duration_spec
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 DEFINITION_KEY = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")
 ROLE = re.compile(r"^[a-z][a-z0-9_]*$")
+ADDRESS = re.compile(r"^[^\s@]+@[^\s@]+$")
+#: Where a timeout sends tasks: a role or team key ("manager" is one), or a user.
+TARGET_TO = re.compile(r"^(?:[a-z][a-z0-9_]{0,63}|[^\s@]+@[^\s@]+)$")
 
 
 class Config:

@@ -21,7 +21,7 @@ from runtime.flows.effects import SendNotification
 from runtime.flows.errors import NodeFailed
 from runtime.flows.mapping import Source, VarMapping, compile_source, read_var
 from runtime.flows.nodes.base import NodeSpec
-from runtime.flows.nodes.config import Config
+from runtime.flows.nodes.config import ADDRESS, Config
 from runtime.flows.records import json_copy
 from runtime.rules.errors import join_pointer
 
@@ -114,7 +114,7 @@ def compile_notify(config: Config) -> NotifySpec | None:
 
 
 def _compile_recipient(item: Any, at: str, config: Config) -> Source | dict[str, str] | None:
-    if isinstance(item, str) and "@" in item:
+    if isinstance(item, str) and ADDRESS.match(item):
         return Source(value=item)
     if (
         isinstance(item, dict)
@@ -130,7 +130,7 @@ def _compile_recipient(item: Any, at: str, config: Config) -> Source | dict[str,
 
 
 def _recipients(value: Any) -> list[dict[str, str]]:
-    if isinstance(value, str) and "@" in value:
+    if isinstance(value, str) and ADDRESS.match(value):
         return [{"email": value}]
     if isinstance(value, dict) and len(value) == 1:
         ((kind, name),) = value.items()

@@ -30,7 +30,7 @@ from runtime.flows.effects import ReassignTask, RemindTask
 from runtime.flows.errors import NodeFailed
 from runtime.flows.nodes.assignees import escalation_target
 from runtime.flows.nodes.base import NodeSpec
-from runtime.flows.nodes.config import IDENTIFIER, ROLE, Config
+from runtime.flows.nodes.config import IDENTIFIER, TARGET_TO, Config
 from runtime.flows.nodes.notify import KEYS as NOTIFY_KEYS
 from runtime.flows.nodes.notify import NotifySpec, compile_notify
 from runtime.flows.status import InstanceStatus
@@ -94,9 +94,12 @@ class WaitingNode(NodeSpec):
             c.error(None, "'action' is required")
         if action in ("escalate", "reassign") and not cls.has_tasks:
             c.error("action", f"a {cls.type} node has no task to {action}")
-        to = c.text("to", what="a role or team key, a user, or 'manager'", max_length=254)
-        if to is not None and not (to == "manager" or "@" in to or ROLE.match(to)):
-            c.error("to", "'to' is a role or team key, a user (with @), or 'manager'")
+        to = c.text(
+            "to",
+            pattern=TARGET_TO,
+            max_length=254,
+            what="a role or team key, a user (with @), or 'manager'",
+        )
         if action in ("escalate", "reassign") and to is None and not c.has("to"):
             c.error(None, f"'{action}' needs 'to'")
         outcome = c.text("outcome", pattern=IDENTIFIER, what="an outcome name")

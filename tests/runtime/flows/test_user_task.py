@@ -88,7 +88,10 @@ ROUTING = compile_table(
 @pytest.mark.parametrize(("country", "team"), [("GB", "warehouse_uk"), ("DE", "warehouse_cn")])
 def test_assignee_from_a_decision_table(country, team):
     doc = task_flow(
-        assignee={"table": "returns.routing", "output": "team", "strategy": "round_robin"}
+        assignee={
+            "expression": {"table": "returns.routing", "output": "team"},
+            "strategy": "round_robin",
+        }
     )
     d = Driver(doc, tables={"returns.routing": ROUTING})
     [create] = d.start(country=country).effects
@@ -106,7 +109,7 @@ def test_an_assignee_expression_that_finds_nothing_is_an_incident_and_retry_re_e
     assert step.effects == ()
     assert d.state.incidents[0].kind == "no_assignee"
     # a missing table is an incident too, and the same token re-enters on retry
-    d2 = Driver(task_flow(assignee={"table": "returns.routing", "output": "team"}))
+    d2 = Driver(task_flow(assignee={"expression": {"table": "returns.routing", "output": "team"}}))
     d2.start(country="GB")
     assert d2.state.incidents[0].kind == "missing_table"
     d2.tables = {"returns.routing": ROUTING}
