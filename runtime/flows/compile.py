@@ -54,7 +54,7 @@ def compile_flow(doc: Any, key: str = "", version: int = 0) -> FlowSpec:
     ids = {node.id for node in nodes}
     edges = _edges(doc.get("edges"), ids, errors)
     starts = [node for node in nodes if node.type == "start"]
-    if not starts and isinstance(doc.get("nodes"), list):
+    if not starts and nodes:
         errors.append(ErrorDetail("/nodes", "a flow needs a start node"))
     for extra in starts[1:]:
         errors.append(
@@ -64,10 +64,9 @@ def compile_flow(doc: Any, key: str = "", version: int = 0) -> FlowSpec:
             )
         )
     defaults = _defaults(doc.get("variables", {}), errors)
-    if errors:
-        raise DefinitionInvalid(sort_errors(errors))
-    spec = FlowSpec(key, version, tuple(nodes), tuple(edges), starts[0].id, defaults)
-    for node in nodes:
+    start = starts[0].id if starts else ""
+    spec = FlowSpec(key, version, tuple(nodes), tuple(edges), start, defaults)
+    for node in nodes:  # graph checks run even after other errors: report them all at once
         node.check_graph(spec, errors)
         _check_exits(spec, node, errors)
     if errors:
@@ -124,7 +123,7 @@ def lint_flow(spec: FlowSpec) -> list[ErrorDetail]:
 def sort_errors(errors: list[ErrorDetail]) -> list[ErrorDetail]:
     def key(error: ErrorDetail) -> tuple[Any, ...]:
         parts = error.pointer.split("/")[1:]
-        return (*((0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts), error.reason)
+        return (tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts), error.reason)
 
     unique = list(dict.fromkeys(errors))
     return sorted(unique, key=key)
@@ -192,7 +191,6 @@ def _edges(doc: Any, ids: set[str], errors: list[ErrorDetail]) -> list[EdgeSpec]
         if not isinstance(item, dict):
             errors.append(ErrorDetail(at, "an edge is an object with 'from' and 'to'"))
             continue
-        before = len(errors)
         for name in sorted(set(item) - EDGE_KEYS, key=str):
             errors.append(ErrorDetail(join_pointer(at, name), "unknown field"))
         ends = {}
@@ -225,7 +223,7 @@ def _edges(doc: Any, ids: set[str], errors: list[ErrorDetail]) -> list[EdgeSpec]
             )
         if default and condition is not None:
             errors.append(ErrorDetail(f"{at}/condition", "a default edge has no condition"))
-        if len(errors) == before:
+        if ends.get("from") in ids and ends.get("to") in ids:  # other errors are reported
             edges.append(
                 EdgeSpec(
                     j, ends["from"], ends["to"], edge_id, label, condition, outcome, on, default

@@ -21,7 +21,7 @@ from runtime.flows.effects import SendNotification
 from runtime.flows.errors import NodeFailed
 from runtime.flows.mapping import Source, VarMapping, compile_source, read_var
 from runtime.flows.nodes.base import NodeSpec
-from runtime.flows.nodes.config import ADDRESS, Config
+from runtime.flows.nodes.config import ADDRESS, ROLE, Config
 from runtime.flows.records import json_copy
 from runtime.rules.errors import join_pointer
 
@@ -116,12 +116,7 @@ def compile_notify(config: Config) -> NotifySpec | None:
 def _compile_recipient(item: Any, at: str, config: Config) -> Source | dict[str, str] | None:
     if isinstance(item, str) and ADDRESS.match(item):
         return Source(value=item)
-    if (
-        isinstance(item, dict)
-        and len(item) == 1
-        and next(iter(item)) in RECIPIENT_KINDS
-        and isinstance(next(iter(item.values())), str)
-    ):
+    if isinstance(item, dict) and len(item) == 1 and _valid_recipient(*next(iter(item.items()))):
         return dict(item)
     if isinstance(item, str):
         return compile_source(item, at, config.errors)
@@ -129,12 +124,18 @@ def _compile_recipient(item: Any, at: str, config: Config) -> Source | dict[str,
     return None
 
 
+def _valid_recipient(kind: Any, name: Any) -> bool:
+    if kind not in RECIPIENT_KINDS or not isinstance(name, str) or len(name) > 254:
+        return False
+    return bool(ROLE.match(name)) if kind == "role" else len(name) >= (3 if kind == "email" else 1)
+
+
 def _recipients(value: Any) -> list[dict[str, str]]:
     if isinstance(value, str) and ADDRESS.match(value):
         return [{"email": value}]
     if isinstance(value, dict) and len(value) == 1:
         ((kind, name),) = value.items()
-        return [{kind: name}] if kind in RECIPIENT_KINDS and isinstance(name, str) else []
+        return [{kind: name}] if _valid_recipient(kind, name) else []
     if isinstance(value, list):
         return [r for item in value[:100] for r in _recipients(item)]
     return []
