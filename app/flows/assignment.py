@@ -61,6 +61,15 @@ def manager_team_of(team: str) -> str:
     return db.session.get(Team, row.manager_team_id).key
 
 
+def manager_team_of_user(email: str) -> str:
+    """The escalation team of the (first) team `email` belongs to."""
+    user = db.session.scalar(db.select(User).where(User.email == email.strip().lower()))
+    teams = sorted(user.team_keys) if user is not None else []
+    if not teams:
+        raise NotFound(f"{email!r} is in no team, so there is no manager to escalate to")
+    return manager_team_of(teams[0])
+
+
 def _active_member_ids(team: str) -> list[int]:
     return list(db.session.scalars(
         db.select(User.id)

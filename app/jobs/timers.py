@@ -142,7 +142,7 @@ def sweep_due_timers(now: datetime | None = None) -> list[int]:
         ids = list(conn.scalars(query))
     dispatcher = get_dispatcher()
     for timer_id in ids:
-        dispatcher.enqueue(FIRE_JOB, timer_id, job_id=_job_id(timer_id), after_commit=False)
+        dispatcher.enqueue(FIRE_JOB, timer_id, job_id=_sweep_job_id(timer_id), after_commit=False)
     if ids:
         log.debug("timer sweep: woke %d due timer(s)", len(ids))
     return ids
@@ -190,3 +190,10 @@ def _insert_if_new(values: dict[str, Any]):
 
 def _job_id(timer_id: int) -> str:
     return f"timer:{timer_id}"
+
+
+def _sweep_job_id(timer_id: int) -> str:
+    """Apart from the scheduled wake-up's id: a delayed wake-up still pending (its time
+    not yet come, or its due time moved earlier) must never hold back the sweeper, the
+    safety net. Firing twice is harmless: the claim lets one through."""
+    return f"timer:{timer_id}:sweep"

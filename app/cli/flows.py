@@ -1,0 +1,40 @@
+"""`formloom flows sweep`: fire due timers and re-deliver outbox rows the queue lost."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import click
+from flask.cli import with_appcontext
+
+from app.extensions import db
+from app.jobs import enqueue, get_dispatcher
+from app.jobs.timers import sweep_due_timers
+from app.models import OutboxEntry, utcnow
+
+
+@click.group("flows", help="Flow instances.")
+def command() -> None:
+    pass
+
+
+@command.command("sweep")
+@click.option("--older-than", default=60, show_default=True,
+              help="re-deliver pending outbox rows older than this many seconds")
+@with_appcontext
+def sweep(older_than: int) -> None:
+    """Enqueue due timers and pending outbox rows; safe to run at any time, repeatedly."""
+    timers = sweep_due_timers()
+    cutoff = utcnow() - timedelta(seconds=older_than)
+    pending = db.session.scalars(
+        db.select(OutboxEntry.id).where(OutboxEntry.status == "pending",
+                                        OutboxEntry.created_at <= cutoff)
+    ).all()
+    for entry_id in pending:
+        enqueue("outbox.deliver", entry_id)
+    db.session.commit()
+    get_dispatcher().wait_idle(60)  # embedded mode runs them in this process: let them finish
+    click.echo(f"woke {len(timers)} due timer(s); re-enqueued {len(pending)} outbox row(s)")
+
+
+commands = [command]

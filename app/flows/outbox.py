@@ -1,0 +1,93 @@
+"""Delivering outbox rows: each effect kind has one handler, run at least once.
+
+`outbox.deliver` is enqueued after the transaction that wrote the row commits. It is
+safe to run twice: a delivered row is skipped, and every handler passes the row's
+idempotency key on (to the connector, or as the child instance's start token), so a
+retry after a crash does the outside thing once. A kind with no handler, or a handler
+that fails, becomes an incident instead of vanishing (CHECKLIST 8, 10).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from app.extensions import db
+from app.jobs import job
+from app.models import FlowInstance, OutboxEntry, utcnow
+from app.services import incidents
+
+Handler = Callable[[OutboxEntry], None]
+_handlers: dict[str, Handler] = {}
+
+
+def handles(kind: str) -> Callable[[Handler], Handler]:
+    def register(fn: Handler) -> Handler:
+        _handlers[kind] = fn
+        return fn
+
+    return register
+
+
+@job("outbox.deliver")
+def deliver(entry_id: int) -> None:
+    entry = db.session.get(OutboxEntry, entry_id)
+    if entry is None or entry.status == "done":
+        return
+    handler = _handlers.get(entry.effect)
+    entry.attempts += 1
+    if handler is None:
+        entry.status = "failed"
+        entry.last_error = f"no handler for {entry.effect} effects in this installation"
+        incidents.record("effect_undeliverable", entry.last_error, key=entry.idempotency_key,
+                         instance_id=entry.instance_id, node_id=entry.payload.get("node_id"),
+                         details={"outbox_id": entry.id})
+        return
+    handler(entry)
+    entry.status, entry.processed_at = "done", utcnow()
+
+
+@incidents.retry_handler("effect_undeliverable")
+def _retry(row) -> None:
+    from app.jobs import enqueue
+
+    enqueue("outbox.deliver", row.details["outbox_id"])
+
+
+@handles("start_subflow")
+def _start_subflow(entry: OutboxEntry) -> None:
+    from app.flows import service
+
+    parent = db.session.get(FlowInstance, entry.instance_id)
+    payload = entry.payload
+    waits = payload.get("wait", True)
+    link = (parent, payload["node_id"], payload["activation"]) if waits else None
+    service.start(payload["flow"], payload.get("input", {}), start_token=entry.idempotency_key,
+                  parent=link)
+
+
+@handles("subflow_ended")
+def _tell_parent(entry: OutboxEntry) -> None:
+    from app.flows import service
+    from runtime.flows import SubflowEnded
+
+    child = db.session.get(FlowInstance, entry.instance_id)
+    parent = db.session.get(FlowInstance, child.parent_id)
+    event = SubflowEnded(node_id=child.parent_node_id, activation=child.parent_activation,
+                         status=entry.payload["status"], output=dict(child.variables or {}),
+                         at=utcnow())
+    service.deliver(parent, event)
+
+
+@handles("cancel_subflow")
+def _cancel_subflow(entry: OutboxEntry) -> None:
+    from app.flows import service
+
+    payload = entry.payload
+    children = db.session.scalars(db.select(FlowInstance).where(
+        FlowInstance.parent_id == entry.instance_id,
+        FlowInstance.parent_node_id == payload["node_id"],
+        FlowInstance.parent_activation == payload["activation"],
+        FlowInstance.ended_at.is_(None),
+    ))
+    for child in children:
+        service.cancel(child, payload.get("reason", "parent cancelled"), actor=None)

@@ -1,0 +1,184 @@
+"""Running flow instances: start one, deliver an event to it, complete a task, correlate.
+
+Each operation is one transaction that the caller commits: the instance row (with its
+optimistic-lock version), the appended history, the tasks, timers and outbox rows the
+engine's effects ask for. Two writers racing on one instance cannot both commit: the
+loser's UPDATE matches no row, SQLAlchemy raises StaleDataError, the web layer answers
+409 and a job simply runs again.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import Any
+
+from app.extensions import db
+from app.flows import effects, specs
+from app.flows.cases import next_case_number
+from app.models import FlowInstance, InstanceEvent, MessageWait, Task, User, utcnow
+from runtime.exceptions import Conflict, NotFound, PermissionDenied
+from runtime.flows import (
+    Cancelled,
+    Event,
+    InstanceState,
+    MessageReceived,
+    Started,
+    Step,
+    TaskCompleted,
+    advance,
+    new_state,
+)
+
+OPEN_TASK = ("open", "claimed")
+
+
+def start(
+    flow_key: str, variables: dict[str, Any] | None = None, *, actor: User | None = None,
+    start_token: str | None = None, parent: tuple[FlowInstance, str, int] | None = None,
+) -> FlowInstance:
+    """Start the newest published version of `flow_key`; a repeated start_token is one start."""
+    if start_token:
+        existing = db.session.scalar(
+            db.select(FlowInstance).where(FlowInstance.start_token == start_token)
+        )
+        if existing is not None:
+            return existing
+    definition = specs.latest_flow_version(flow_key)
+    spec = specs.flow_spec(flow_key, definition.version, definition.checksum)
+    instance = FlowInstance(
+        public_id=secrets.token_urlsafe(16), flow_key=flow_key, flow_version=definition.version,
+        start_token=start_token, started_by_id=getattr(actor, "id", None), state={},
+        variables={},
+    )
+    numbering = (definition.body or {}).get("case_number")
+    if numbering:
+        instance.case_number = next_case_number(
+            flow_key, numbering.get("prefix", ""), numbering.get("digits", 6)
+        )
+    if parent is not None:
+        instance.parent_id, instance.parent_node_id, instance.parent_activation = (
+            parent[0].id, parent[1], parent[2],
+        )
+    db.session.add(instance)
+    db.session.flush()
+    event = Started(variables=dict(variables or {}), actor=_who(actor), at=utcnow())
+    _run(instance, spec, new_state(instance.public_id), event)
+    return instance
+
+
+def deliver(instance: FlowInstance, event: Event) -> Step:
+    """Advance `instance` by one event and persist everything it decided."""
+    spec = specs.flow_spec(instance.flow_key, instance.flow_version)
+    state = InstanceState.from_dict(instance.state)
+    return _run(instance, spec, state, event)
+
+
+def get_instance(public_id: str) -> FlowInstance:
+    row = db.session.scalar(db.select(FlowInstance).where(FlowInstance.public_id == public_id))
+    if row is None:
+        raise NotFound("no such case")
+    return row
+
+
+def complete_task(task_id: int, outcome: str, data: dict[str, Any] | None, actor: User) -> Task:
+    """Complete a task; a task already closed (by a colleague or a timeout) is a 409."""
+    task = db.session.get(Task, task_id)
+    if task is None:
+        raise NotFound("no such task")
+    if task.status not in OPEN_TASK:
+        raise Conflict(_closed_reason(task))
+    if not _may_work_on(task, actor):
+        raise PermissionDenied("this task is neither yours nor your team's")
+    instance = db.session.get(FlowInstance, task.instance_id)
+    event = TaskCompleted(
+        node_id=task.node_id, activation=task.activation, task_key=task.key, outcome=outcome,
+        data=dict(data or {}), actor=actor.email, at=utcnow(),
+    )
+    deliver(instance, event)
+    if task.status in OPEN_TASK:  # the engine did not accept it: it was no longer waiting
+        raise Conflict("this task is no longer waiting for an answer")
+    task.completed_by_id = actor.id
+    return task
+
+
+def send_message(name: str, correlation: str, data: dict[str, Any] | None = None) -> list[str]:
+    """Deliver a correlated message to every instance waiting for it; their public ids."""
+    waiting = db.session.scalars(
+        db.select(MessageWait.instance_id)
+        .where(MessageWait.name == name, MessageWait.correlation == str(correlation))
+        .distinct()
+    ).all()
+    delivered = []
+    for instance_id in waiting:
+        instance = db.session.get(FlowInstance, instance_id)
+        event = MessageReceived(name=name, correlation=str(correlation), data=dict(data or {}),
+                                at=utcnow())
+        deliver(instance, event)
+        delivered.append(instance.public_id)
+    return delivered
+
+
+def cancel(instance: FlowInstance, reason: str, actor: User | None) -> None:
+    if instance.ended_at is not None:
+        raise Conflict(f"this case has already ended ({instance.status})")
+    deliver(instance, Cancelled(reason=reason, actor=_who(actor), at=utcnow()))
+
+
+# --- persistence -----------------------------------------------------------------------
+
+
+def _run(instance: FlowInstance, spec: Any, state: InstanceState, event: Event) -> Step:
+    now: datetime = event.at or utcnow()
+    step = advance(spec, state, event, specs.environment(now))
+    for record in step.log:  # the first record is the event itself: the log can replay
+
+        _append(instance, record.type, record.node_id, record.to_dict(), now)
+    for effect in step.effects:
+        effects.apply(instance, effect, now)
+    _sync_message_waits(instance, state, step.state)
+    instance.state = step.state.to_dict()
+    instance.variables = instance.state.get("variables", {})
+    instance.status = step.state.status.value
+    if step.state.is_ended and instance.ended_at is None:
+        instance.ended_at = now
+    db.session.flush()
+    return step
+
+
+def _append(instance: FlowInstance, kind: str, node_id: str | None, data: dict, now) -> None:
+    instance.event_seq += 1
+    db.session.add(InstanceEvent(instance_id=instance.id, seq=instance.event_seq, type=kind[:48],
+                                 node_id=node_id, data=data, at=now))
+
+
+def _sync_message_waits(instance: FlowInstance, old: InstanceState, new: InstanceState) -> None:
+    before = {(m.node_id, m.activation): m for m in old.messages}
+    after = {(m.node_id, m.activation): m for m in new.messages}
+    for node_id, activation in before.keys() - after.keys():
+        db.session.execute(db.delete(MessageWait).where(
+            MessageWait.instance_id == instance.id, MessageWait.node_id == node_id,
+            MessageWait.activation == activation))
+    for (node_id, activation), wait in after.items():
+        if (node_id, activation) not in before:
+            db.session.add(MessageWait(instance_id=instance.id, node_id=node_id,
+                                       activation=activation, name=wait.name,
+                                       correlation=str(wait.correlation)))
+
+
+def _who(actor: User | None) -> str | None:
+    return getattr(actor, "email", None)
+
+
+def _may_work_on(task: Task, actor: User) -> bool:
+    if actor.has_role("admin", "manager") or task.assignee_id == actor.id:
+        return True
+    return task.assignee_id is None and task.team_key in actor.team_keys
+
+
+def _closed_reason(task: Task) -> str:
+    if task.status == "completed":
+        who = db.session.get(User, task.completed_by_id) if task.completed_by_id else None
+        by = f" by {who.name}" if who else " automatically (its deadline passed)"
+        return f"this task was already completed{by}"
+    return f"this task is {task.status} and no longer takes an answer"
