@@ -143,7 +143,8 @@ def test_deadline_escalates_to_the_manager_team_once(app, client, flow):
     assert sweep_due_timers() == []  # fired once; nothing due any more
     db.session.expire_all()
     task = db.session.scalar(db.select(Task))
-    assert (task.team_key, task.status, task.data.get("reassigned")) == ("cs_lead", "open", "escalate")
+    escalated = (task.team_key, task.status, task.data.get("reassigned"))
+    assert escalated == ("cs_lead", "open", "escalate")
 
 
 def test_unknown_fields_and_bad_types_are_refused(client, flow):
