@@ -14,7 +14,7 @@ from flask_login import current_user
 from app.api import bp, json_body
 from app.api.openapi import operation
 from app.extensions import db
-from app.flows import service
+from app.flows import service, versions
 from app.models import FlowInstance, InstanceEvent, Task
 from app.security import requires
 from builder.definitions import unknown_fields
@@ -146,3 +146,22 @@ def complete_task(task_id: int) -> Any:
     task = service.complete_task(task_id, data["outcome"], data.get("data"), current_user)
     db.session.commit()
     return jsonify(_instance_json(db.session.get(FlowInstance, task.instance_id)))
+
+
+MIGRATE_SCHEMA = {
+    "type": "object", "additionalProperties": False, "required": ["to_version"],
+    "properties": {"to_version": {"type": "integer"},
+                   "node_map": {"type": "object", "additionalProperties": {"type": "string"}}},
+}
+
+
+@bp.post("/instances/<public_id>/migrate")
+@requires("admin")
+@operation("Move a running instance to another version of its flow", tags=TAGS,
+           request=MIGRATE_SCHEMA, response=INSTANCE_SCHEMA, errors=(404, 409))
+def migrate_instance(public_id: str) -> Any:
+    data = _body({"to_version": int, "node_map": dict}, required=("to_version",))
+    instance = service.get_instance(public_id)
+    versions.migrate(instance, data["to_version"], data.get("node_map"), current_user)
+    db.session.commit()
+    return jsonify(_instance_json(instance))

@@ -177,3 +177,47 @@ def test_the_stored_history_replays_to_the_stored_state(client, flow):
                      lambda at: specs.environment(at), instance_id=instance.public_id)
     assert rebuilt.to_dict() == instance.state
     assert new_state(instance.public_id).to_dict() != instance.state
+
+
+def _publish_v2(review_id: str) -> None:
+    v2 = {**APPROVAL, "nodes": [dict(n, id=review_id) if n["id"] == "review" else n
+                               for n in APPROVAL["nodes"]],
+          "edges": [{**e, **({"from": review_id} if e["from"] == "review" else {}),
+                     **({"to": review_id} if e["to"] == "review" else {})}
+                    for e in APPROVAL["edges"]]}
+    definitions.save_draft("flow", "returns.approval", "Return approval", v2)
+    definitions.publish("flow", "returns.approval")
+    db.session.commit()
+
+
+def test_publishing_leaves_running_cases_on_their_version(client, flow):
+    agent = make_user("staff", teams=("cs_agent",))
+    old = _start(client, agent, variables={"rma": "RMA-10"})
+    _publish_v2("check")
+    new = _start(client, agent, variables={"rma": "RMA-11"})
+    assert (old["version"], new["version"]) == (1, 2)
+    assert client.post(f"/api/v1/tasks/{old['tasks'][0]['id']}/complete",
+                       json={"outcome": "approve"}, headers=_auth(agent)).status_code == 200
+
+
+def test_admin_migrates_a_case_with_a_node_map_and_bad_maps_are_refused(client, flow):
+    agent = make_user("staff", teams=("cs_agent",))
+    admin = make_user("admin")
+    case = _start(client, agent, variables={"rma": "RMA-12"})
+    _publish_v2("check")
+    url = f"/api/v1/instances/{case['id']}/migrate"
+    refused = client.post(url, json={"to_version": 2, "node_map": {"review": "nowhere"}},
+                          headers=_auth(admin))
+    assert refused.status_code == 422
+    assert refused.json["error"]["details"][0]["pointer"].startswith("/node_map/review")
+    assert client.post(url, json={"to_version": 2, "node_map": {"review": "check"}},
+                       headers=_auth(agent)).status_code == 403
+    moved = client.post(url, json={"to_version": 2, "node_map": {"review": "check"}},
+                        headers=_auth(admin))
+    assert moved.status_code == 200, moved.json
+    assert moved.json["version"] == 2
+    assert moved.json["tasks"][0]["node"] == "check"
+    done = client.post(f"/api/v1/tasks/{case['tasks'][0]['id']}/complete",
+                       json={"outcome": "reject"}, headers=_auth(agent))
+    assert done.status_code == 200
+    assert done.json["status"] == "rejected"
