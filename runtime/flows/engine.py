@@ -57,6 +57,11 @@ LATE_OK = frozenset(
 )
 
 
+#: A token held in an incident before it entered its node, or after it was answered,
+#: waits for `incident_retried` only; a duplicate answer must not move it on.
+HELD = frozenset({"enter", "leave"})
+
+
 @dataclass(frozen=True)
 class Step:
     """The result of one `advance`: persist `state`, outbox `effects`, append `log`."""
@@ -154,7 +159,7 @@ def _timer_fired(run: Run, event: TimerFired) -> None:
 def _service(run: Run, event: Event) -> None:
     node_id, activation = event.node_id, event.activation  # type: ignore[attr-defined]
     token = run.token_at(node_id, activation)
-    if token is None or run.spec.node(node_id).type != "service":
+    if token is None or run.spec.node(node_id).type != "service" or token.resume in HELD:
         run.record(
             "event_ignored",
             node_id=node_id,
@@ -181,7 +186,7 @@ def _message(run: Run, event: MessageReceived) -> None:
 
 def _subflow_ended(run: Run, event: SubflowEnded) -> None:
     token = run.token_at(event.node_id, event.activation)
-    if token is None or run.spec.node(event.node_id).type != "subflow":
+    if token is None or run.spec.node(event.node_id).type != "subflow" or token.resume:
         run.record(
             "event_ignored",
             node_id=event.node_id,

@@ -240,6 +240,9 @@ class Run:
         ]:
             del self.messages[wait.key]
         self.tokens.pop(token.id, None)
+        if any(i.token_id == token.id for i in self.incidents):
+            self.incidents = [i for i in self.incidents if i.token_id != token.id]
+            self.record("incident_resolved", token, reason=reason)
 
     def terminate(self, status: InstanceStatus, reason: str, node_id: str | None = None) -> None:
         """End the whole instance: cancel everything still open, then `instance_ended`."""

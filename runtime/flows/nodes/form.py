@@ -13,6 +13,7 @@ become the case's variables). Staff forms take an `assignee` and may escalate.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
 from runtime.flows.effects import CompleteTask, RequestForm
@@ -70,7 +71,7 @@ class FormNode(WaitingNode):
                 self.form,
                 self.submitter,
                 request,
-                deadline.isoformat() if deadline else None,
+                deadline.astimezone(UTC).isoformat() if deadline else None,
             )
         )
         run.record("form_requested", token, form=self.form, submitter=self.submitter)

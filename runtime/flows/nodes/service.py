@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from runtime.exceptions import ErrorDetail
 from runtime.flows.effects import CallConnector
-from runtime.flows.events import FailureKind, RetriesExhausted, ServiceFailed, ServiceSucceeded
+from runtime.flows.events import FailureKind, ServiceFailed, ServiceSucceeded
 from runtime.flows.mapping import NO_MAPPING, TARGET, VarMapping, write_var
 from runtime.flows.nodes.config import DEFINITION_KEY, IDENTIFIER, Config
 from runtime.flows.nodes.waiting import WaitingNode
@@ -137,7 +137,6 @@ class ServiceNode(WaitingNode):
 
     def on_service_event(self, run: Run, token: Token, event: Event) -> None:
         if isinstance(event, ServiceSucceeded):
-            self._resolve_incident(run, token)
             run.record("service_succeeded", token)
             run.variables = self.output.write_into(run.variables, json_copy(event.output))
             run.close(token, "succeeded")
@@ -146,7 +145,9 @@ class ServiceNode(WaitingNode):
             run.record("service_retrying", token, message=event.message, status=event.status)
         elif isinstance(event, ServiceFailed):
             self._client_error(run, token, event)
-        elif isinstance(event, RetriesExhausted) and not token.resume:
+        elif token.resume:
+            run.record("event_ignored", token, reason="already in an incident")
+        else:
             run.hold(
                 token,
                 "call",
@@ -166,19 +167,12 @@ class ServiceNode(WaitingNode):
                     f"({event.status or '4xx'}): {event.message}",
                 )
             return
-        self._resolve_incident(run, token)
         run.record("service_failed", token, status=event.status, message=event.message)
         if self.error_output:
             error = {"kind": event.kind.value, "status": event.status, "message": event.message}
             run.variables = write_var(run.variables, self.error_output, error)
         run.close(token, "failed")
         self.leave(run, replace(token, data={}, resume=""), on="error")
-
-    @staticmethod
-    def _resolve_incident(run: Run, token: Token) -> None:
-        if token.resume:
-            run.incidents[:] = [i for i in run.incidents if i.token_id != token.id]
-            run.record("incident_resolved", token)
 
     def var_paths(self) -> set[str]:
         return super().var_paths() | set(self.input.var_paths())

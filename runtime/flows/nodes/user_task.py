@@ -26,6 +26,7 @@ without an outcome).
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
 from runtime.exceptions import ErrorDetail
@@ -203,7 +204,8 @@ class UserTaskNode(WaitingNode):
             requests = [self.assignee.resolve(run) if self.assignee else {}]
             keys = [run.key(token)]
         team = next((r["role"] for r in requests if r.get("role")), None)
-        due_at = run.shift(run.now, self.due, team).isoformat() if self.due else None
+        due = run.shift(run.now, self.due, team) if self.due else None
+        due_at = due.astimezone(UTC).isoformat() if due else None
         run.park(token)
         for index, (key, request) in enumerate(zip(keys, requests, strict=True)):
             approval = None

@@ -573,3 +573,137 @@ def test_loop_back_increments_activations_and_keys():
     d.complete("review", "approve")
     assert d.state.status is InstanceStatus.COMPLETED
     assert d.state.activations == {"start": 1, "review": 2, "ask": 1, "end": 1}
+
+
+# -- decision by table -----------------------------------------------------------------
+
+ROUTING = {
+    "hit_policy": "unique",
+    "inputs": [{"id": "country", "type": "string"}, {"id": "value", "type": "number"}],
+    "outputs": [{"id": "hub", "type": "string"}, {"id": "qc", "type": "boolean"}],
+    "rules": [
+        {"id": "eu", "when": {"country": ["DE", "FR", "NL"]}, "then": {"hub": "NL", "qc": False}},
+        {"id": "uk", "when": {"country": "GB"}, "then": {"hub": "UK", "qc": False}},
+        {
+            "id": "big",
+            "when": {"country": "US", "value": {"op": ">", "value": 500}},
+            "then": {"hub": "US", "qc": True},
+        },
+    ],
+}
+
+
+def routing_flow():
+    return flow(
+        [
+            node("start", "start"),
+            node(
+                "route",
+                "decision",
+                decision_table="returns.routing",
+                output="routing",
+                input={"country": "address.country", "value": "item.value"},
+            ),
+            node("qc", "end", status="rejected"),
+            node("hub", "end"),
+        ],
+        [
+            edge("start", "route"),
+            edge("route", "qc", condition={"var": "routing.qc", "op": "==", "value": True}),
+            edge("route", "hub", default=True),
+        ],
+    )
+
+
+def test_decision_by_table_stores_outputs_then_edges_read_them():
+    from runtime.rules import compile_table
+
+    tables = {"returns.routing": compile_table(ROUTING, name="returns.routing")}
+    d = Driver(routing_flow(), tables=tables)
+    step = d.start(address={"country": "US"}, item={"value": 900})
+    assert d.state.variables["routing"] == {"hub": "US", "qc": True}
+    assert d.state.status is InstanceStatus.REJECTED
+    assert [r.data for r in step.log if r.type == "decision_made"] == [
+        {"table": "returns.routing", "rules": ["big"], "default": False}
+    ]
+    d = Driver(routing_flow(), tables=tables)
+    d.start(address={"country": "FR"}, item={"value": 10})
+    assert (d.state.variables["routing"]["hub"], d.state.status) == ("NL", InstanceStatus.COMPLETED)
+    assert "country" not in d.state.variables  # the input mapping feeds the table only
+
+
+def test_a_table_without_an_answer_is_an_incident_until_retried():
+    from runtime.rules import compile_table
+
+    tables = {"returns.routing": compile_table(ROUTING, name="returns.routing")}
+    d = Driver(routing_flow(), tables=tables)
+    d.start(address={"country": "JP"}, item={"value": 1})
+    [incident] = d.state.incidents
+    assert (incident.node_id, incident.kind) == ("route", "rule_error")
+    assert "no rule matched" in incident.reason
+    d.tables = {
+        "returns.routing": compile_table(
+            {**ROUTING, "default": {"hub": "CN", "qc": False}}, name="returns.routing"
+        )
+    }
+    d.send(IncidentRetried(actor="admin"))
+    assert d.state.variables["routing"] == {"hub": "CN", "qc": False}
+    assert d.state.status is InstanceStatus.COMPLETED
+
+
+def test_leaving_a_node_resolves_its_incident_and_late_answers_do_not_move_held_tokens():
+    doc = flow(
+        [
+            node("start", "start"),
+            node(
+                "call",
+                "service",
+                connector="erp.orders",
+                action="get",
+                timeout={"after": "PT1H", "action": "follow_edge"},
+            ),
+            node("manual", "user_task", assignee={"role": "ops"}),
+            node("end", "end"),
+        ],
+        [
+            edge("start", "call"),
+            edge("call", "end"),
+            edge("call", "manual", on="timeout"),
+            edge("manual", "end"),
+        ],
+    )
+    d = Driver(doc)
+    d.start()
+    d.send(RetriesExhausted(node_id="call", activation=1))
+    assert d.state.status is InstanceStatus.INCIDENT
+    step = d.send(RetriesExhausted(node_id="call", activation=1))
+    assert step.log[-1].data == {"reason": "already in an incident"}
+    d.fire("timeout")  # the timeout still works while the incident is open
+    assert d.state.status is InstanceStatus.WAITING and d.state.incidents == ()
+    assert "incident_resolved" in [r.type for r in d.last.log]
+    step = d.send(ServiceSucceeded(node_id="call", activation=1))
+    assert step.log[-1].type == "event_ignored"
+
+
+def test_a_duplicate_answer_for_a_token_held_after_its_answer_is_ignored():
+    doc = flow(
+        [
+            node("start", "start"),
+            node("call", "service", connector="a.b", action="c"),
+            node("d", "decision"),
+            node("end", "end"),
+        ],
+        [
+            edge("start", "call"),
+            edge("call", "d"),
+            edge("d", "end", condition={"var": "out.ok", "op": "==", "value": True}),
+        ],
+    )
+    doc["nodes"][1]["config"]["output"] = {"out": "$"}
+    d = Driver(doc)
+    d.start()
+    d.send(ServiceSucceeded(node_id="call", activation=1, output={"ok": False}))
+    assert d.state.incidents[0].kind == "no_route"  # held at d, which has no default
+    step = d.send(ServiceSucceeded(node_id="call", activation=1, output={"ok": True}))
+    assert step.log[-1].type == "event_ignored"
+    assert d.state.variables["out"] == {"ok": False}

@@ -225,7 +225,9 @@ def check(d):
         assert distinct < len(d.spec.incoming(join.node_id))
         needed = d.spec.node(join.node_id).required or len(d.spec.incoming(join.node_id))
         assert join.fired == (distinct >= needed)
-    task_tokens = [t for t in state.tokens if d.spec.node(t.node_id).type == "user_task"]
+    task_tokens = [
+        t for t in state.tokens if d.spec.node(t.node_id).type == "user_task" and not t.resume
+    ]
     assert len([t for t in state.tasks if t.kind == "task"]) == len(task_tokens)
     assert len({(t.node_id, t.activation) for t in state.tokens}) == len(state.tokens)
     assert InstanceState.from_dict(json.loads(json.dumps(state.to_dict()))) == state
