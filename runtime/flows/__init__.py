@@ -23,6 +23,30 @@ not errors: they log and change nothing but `seq`.
 **End rule**: an `end` node ends the whole instance (terminate end event), cancelling
 every other token, task, timer, message wait and subflow - see nodes/simple.py.
 
+JSON shapes (`to_dict()`; `*_from_dict` reads them back)::
+
+    event   {"type": "task_completed", "at": "2026-03-02T10:30:00+00:00",
+             "node_id": "review", "activation": 1, "task_key": "RMA-7:review:1",
+             "outcome": "approve", "data": {"note": "ok"}, "actor": "ana@example.com"}
+    effect  {"type": "schedule_timer", "key": "RMA-7:review:1:timeout",
+             "due_at": "2026-03-04T17:00:00+00:00", "purpose": "timeout",
+             "node_id": "review", "activation": 1}
+    state   {"schema_version": 1, "instance_id": "RMA-7", "status": "waiting",
+             "variables": {...}, "seq": 2, "next_token": 2,
+             "tokens": [{"id": 1, "node_id": "review", "activation": 1, "resume": "",
+                         "data": {}}],
+             "activations": {"start": 1, "policy": 1, "review": 1},
+             "tasks": [{"key": "RMA-7:review:1", "node_id": "review", "activation": 1,
+                        "kind": "task", "assignee": {"role": "cs_agent",
+                        "strategy": "pool"}, "index": null}],
+             "timers": [{"key": "RMA-7:review:1:timeout", "node_id": "review",
+                         "activation": 1, "purpose": "timeout", "due_at": "..."}],
+             "messages": [], "joins": [], "incidents": []}
+    log     {"seq": 2, "type": "task_completed", "node_id": "review", "activation": 1,
+             "data": {"task_key": "RMA-7:review:1", "outcome": "approve", ...}}
+
+What the app does with each effect: see effects.py.
+
 Module map: spec.py (FlowSpec, EdgeSpec), compile.py, nodes/ (one module per node
 type, `NODE_TYPES` registry), mapping.py (paths and mappings), state.py, events.py,
 effects.py, history.py (LogRecord), status.py (InstanceStatus, transition),

@@ -20,6 +20,37 @@ the node and the node's activation number - `"{instance}:{node}:{activation}[:su
 
 `(type, key, attempt)` is unique within an instance; only call_connector repeats its
 key, on purpose, when an incident is retried.
+
+What the app does with each (jobs take the key, reload, and are safe to run twice):
+
+* `create_task` - insert the task row under `key`; resolve `assignee`: `{"user"}` as
+  is, `{"role", "strategy"}` by `pool` (claimable), `round_robin` or `least_loaded`
+  (database facts); `approval` says "k of M" for several approvers. Answer with
+  `task_completed(node_id, activation, task_key=key, outcome, data, actor)`.
+* `complete_task` / `cancel_task` - close the row (task or form request) with that key.
+* `reassign_task` - move the task `task_key` to `to`: `{"role"}`, `{"user"}`,
+  `{"manager_of": role}` or `{"manager_of_user": user}` (the app knows the managers).
+* `remind_task` - notify the task's current assignee(s) (`template`, if any).
+* `schedule_timer` - upsert the timer row (`key`, `due_at`); when due, send
+  `timer_fired(timer_key=key)`. `cancel_timer` - delete it. A timer that fires anyway
+  is ignored by the engine, so the race is harmless.
+* `call_connector` - run `connector.action(inputs)` with `idempotency_key`; retry
+  5xx/timeouts per `retry` (optionally reporting `service_failed(kind="server")`), then
+  `retries_exhausted`; a 4xx is `service_failed(kind="client", status, message)`;
+  success is `service_succeeded(output)`. `attempt` > 1 is an admin's retry: same key.
+* `send_notification` - render `template` (escaped) with `variables` in `locale` and
+  send it to `recipients` (`{"email"}`, `{"user"}`, `{"role"}`), once per key.
+* `request_form` - open a form request (portal link or inbox item) under `key`; the
+  submission is `form_submitted(node_id, activation, data, actor)`.
+* `start_subflow` - start an instance of the newest published `flow` with `input`,
+  once per key, remembering the parent's node and activation; when it ends and
+  `wait` is true, send the parent `subflow_ended(node_id, activation, status,
+  output)`. `cancel_subflow` - cancel that child.
+* `instance_ended` - record the final status; open work was closed by the effects
+  before it in the same step.
+
+Message waits are not effects: index `state.messages` (`state.waiting_messages`) by
+(name, correlation) and send `message_received` to the instances that wait.
 """
 
 from __future__ import annotations
