@@ -16,7 +16,7 @@ from app.extensions import db
 from app.flows import assignment
 from app.jobs import enqueue
 from app.jobs.timers import cancel_timer, schedule_timer
-from app.models import FlowInstance, OutboxEntry, Task
+from app.models import FlowInstance, OutboxEntry, Task, Timer
 from runtime.flows import Effect, EffectType
 
 TIMER_KIND = "flow.timer"
@@ -71,8 +71,15 @@ def _create_task(instance: FlowInstance, effect: Any, now: datetime) -> None:
         title=effect.form if is_form else effect.title,
         assignment=dict(effect.assignee or {"customer": True}),
         assignee_id=who.user_id, team_key=who.team_key,
-        form_key=effect.form, due_at=_when(effect.due_at), data=data,
+        form_key=effect.form, due_at=_when(effect.due_at) or _deadline(instance, effect),
+        data=data,
     ))
+
+
+def _deadline(instance: FlowInstance, effect: Any) -> datetime | None:
+    """The node's timeout, when it was scheduled before the task (effects keep no order)."""
+    key = f"{instance.public_id}:{effect.node_id}:{effect.activation}:timeout"
+    return db.session.scalar(db.select(Timer.due_at).where(Timer.key == key))
 
 
 def _open_tasks(instance: FlowInstance, node_id: str, activation: int) -> list[Task]:
@@ -112,8 +119,13 @@ def _reassign(instance: FlowInstance, effect: Any, now: datetime) -> None:
 
 @applies(EffectType.SCHEDULE_TIMER)
 def _schedule(instance: FlowInstance, effect: Any, now: datetime) -> None:
-    schedule_timer(TIMER_KIND, effect.key, _when(effect.due_at), instance_id=instance.id,
+    due_at = _when(effect.due_at)
+    schedule_timer(TIMER_KIND, effect.key, due_at, instance_id=instance.id,
                    node_id=effect.node_id, payload={"purpose": effect.purpose})
+    if effect.purpose == "timeout":  # the deadline is the task's due time unless it has one
+        db.session.flush()
+        for task in _open_tasks(instance, effect.node_id, effect.activation):
+            task.due_at = task.due_at or due_at
 
 
 @applies(EffectType.CANCEL_TIMER)

@@ -36,8 +36,8 @@ def chromium() -> str:
 
 
 @pytest.fixture
-def live_server(tmp_path):
-    """A fresh, migrated, empty installation served on 127.0.0.1 with a random port."""
+def live_app(tmp_path):
+    """A fresh, migrated, empty installation served on 127.0.0.1: (base URL, app)."""
     from app import create_app
     from app.cli.db import upgrade_database
 
@@ -48,10 +48,18 @@ def live_server(tmp_path):
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        yield f"http://127.0.0.1:{server.server_port}", application
     finally:
         server.shutdown()
         thread.join(timeout=10)
+        dispatcher = application.extensions.get("formloom.jobs")
+        if dispatcher is not None:
+            dispatcher.shutdown()
+
+
+@pytest.fixture
+def live_server(live_app):
+    return live_app[0]
 
 
 @pytest.fixture

@@ -77,6 +77,7 @@ def test_start_creates_a_case_with_a_pool_task_and_a_deadline(client, flow):
     timer = db.session.scalar(db.select(Timer))
     assert timer.kind == "flow.timer"
     assert timedelta(hours=23) < timer.due_at - utcnow() <= timedelta(hours=24)
+    assert task["due_at"] == timer.due_at.isoformat()  # the deadline is the task's due time
 
 
 def test_the_same_start_token_starts_one_case(client, flow):
