@@ -17,10 +17,12 @@ from app.extensions import db
 from app.flows import effects, specs
 from app.flows.cases import next_case_number
 from app.models import FlowInstance, InstanceEvent, MessageWait, Task, User, utcnow
+from app.services import incidents
 from runtime.exceptions import Conflict, NotFound, PermissionDenied
 from runtime.flows import (
     Cancelled,
     Event,
+    IncidentRetried,
     InstanceState,
     MessageReceived,
     Started,
@@ -132,8 +134,9 @@ def _run(instance: FlowInstance, spec: Any, state: InstanceState, event: Event) 
     now: datetime = event.at or utcnow()
     step = advance(spec, state, event, specs.environment(now))
     for record in step.log:  # the first record is the event itself: the log can replay
-
         _append(instance, record.type, record.node_id, record.to_dict(), now)
+        if record.type == "incident_raised":
+            _open_incident(instance, record)
     for effect in step.effects:
         effects.apply(instance, effect, now)
     _sync_message_waits(instance, state, step.state)
@@ -150,6 +153,24 @@ def _append(instance: FlowInstance, kind: str, node_id: str | None, data: dict, 
     instance.event_seq += 1
     db.session.add(InstanceEvent(instance_id=instance.id, seq=instance.event_seq, type=kind[:48],
                                  node_id=node_id, data=data, at=now))
+
+
+def _open_incident(instance: FlowInstance, record: Any) -> None:
+    """The engine parked a token on an incident: make it visible with a retry button."""
+    reason = record.data.get("reason") or record.data.get("kind") or "the flow stopped"
+    where = f" at {record.node_id}" if record.node_id else ""
+    incidents.record(
+        "flow_incident", f"case {instance.case_number or instance.public_id}{where}: {reason}",
+        key=f"{instance.public_id}:incident", instance_id=instance.id, node_id=record.node_id,
+        details={"instance": instance.public_id},
+    )
+
+
+@incidents.retry_handler("flow_incident")
+def _retry_incident(row: Any) -> None:
+    """Re-issue what was stuck; a service call goes out again under its original key."""
+    instance = get_instance(row.details["instance"])
+    deliver(instance, IncidentRetried(actor=None, at=utcnow()))
 
 
 def _sync_message_waits(instance: FlowInstance, old: InstanceState, new: InstanceState) -> None:
