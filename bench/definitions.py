@@ -21,7 +21,8 @@ from pathlib import Path
 
 from jsonschema import Draft202012Validator
 
-from builder.definitions import _registry, check_document, meta_schema
+from builder.definitions import check_document, meta_schema
+from builder.metaschemas import _registry
 
 SAMPLE = Path(__file__).resolve().parents[1] / "tests" / "data" / "bundles" / "sample"
 
