@@ -174,13 +174,19 @@ class PinnedWire:
         except (httpcore.ReadTimeout, httpcore.WriteTimeout, httpcore.PoolTimeout):
             raise WireTimeout("read") from None
         except httpcore.ConnectError as exc:
-            if isinstance(exc.__cause__, ssl.SSLError):
-                reason = getattr(exc.__cause__, "verify_message", None) or "handshake failed"
+            original = _original(exc)
+            if isinstance(original, ssl.SSLError):
+                reason = getattr(original, "verify_message", None) or "handshake failed"
                 raise WireError(f"TLS: {reason}", retryable=False) from None
             raise WireError(f"connection failed: {_short(exc)}") from None
         except (httpcore.NetworkError, httpcore.ProtocolError) as exc:
             raise WireError(f"{type(exc).__name__}: {_short(exc)}") from None
 
 
+def _original(exc: BaseException) -> object:
+    """httpcore wraps the socket/ssl error as its first argument (its pool drops `__cause__`)."""
+    return exc.args[0] if exc.args else exc.__cause__
+
+
 def _short(exc: BaseException) -> str:
-    return str(exc.__cause__ or exc)[:200] or type(exc).__name__
+    return str(_original(exc) or exc)[:200] or type(exc).__name__
