@@ -145,10 +145,21 @@ def compile_connector(doc: Any, key: str = "", version: int = 0) -> s.ConnectorS
 
 
 def compile_retry(raw: Any, base: s.RetryPolicy) -> s.RetryPolicy:
-    """A retry override (e.g. a flow node's `retry`) over `base`; statuses other than
-    408, 425, 429 and 5xx are dropped from `retry_on`, since those are never retried."""
-    if isinstance(raw, dict) and isinstance(raw.get("retry_on"), list):
-        raw = {**raw, "retry_on": [x for x in raw["retry_on"] if x in s.RETRYABLE_STATUSES]}
+    """A retry override (a flow node's `retry`, common.json) over `base`.
+
+    The flow schema allows more than one call may do in-process, so values are clamped
+    to this schema's limits (10 attempts, 60 s initial, 300 s cap) and statuses other
+    than 408, 425, 429 and 5xx are dropped from `retry_on`: those are never retried.
+    """
+    if not isinstance(raw, dict):
+        raise DefinitionInvalid([ErrorDetail("", "a retry policy is an object")])
+    raw = dict(raw)
+    if isinstance(raw.get("retry_on"), list):
+        raw["retry_on"] = [x for x in raw["retry_on"] if x in s.RETRYABLE_STATUSES]
+    for name, limit in (("max_attempts", 10), ("initial_seconds", 60), ("max_seconds", 300)):
+        value = raw.get(name)
+        if isinstance(value, int | float) and not isinstance(value, bool) and value > limit:
+            raw[name] = limit
     errors: list[ErrorDetail] = []
     policy = _retry(raw, "", errors, base)
     if errors:

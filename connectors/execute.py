@@ -136,11 +136,19 @@ def _validate(action: s.ActionSpec, inputs: Any) -> None:
     if action.validator is None:
         return
     errors = [
-        ErrorDetail("".join(f"/{_esc(p)}" for p in e.absolute_path), e.message[:MAX_MESSAGE])
+        ErrorDetail("".join(f"/{_esc(p)}" for p in e.absolute_path), _reason(e))
         for e in action.validator.iter_errors(dict(inputs))
     ]
     if errors:
         raise InputInvalid(sorted(errors, key=lambda e: e.pointer))
+
+
+def _reason(error: Any) -> str:
+    """Why an input fails, without quoting the value (it may be a card number or PII)."""
+    if error.validator in ("required", "additionalProperties", "dependentRequired"):
+        return error.message[:MAX_MESSAGE]
+    expected = json.dumps(error.validator_value, default=str)[:80]
+    return f"does not satisfy {error.validator}: {expected}"
 
 
 def _build_request(spec, action: s.ActionSpec, inputs, secrets, token) -> Request:

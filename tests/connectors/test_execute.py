@@ -463,3 +463,40 @@ def test_error_messages_carry_no_request_body(server, transport):
     with pytest.raises(ClientRejected) as info:
         run(spec, transport, {"card": "4242424242424242"}, action="post")
     assert "4242" not in str(info.value)
+
+
+def test_input_errors_do_not_quote_the_value(server, transport):
+    spec = connector(
+        server.url,
+        {
+            "pay": {
+                "method": "POST",
+                "path": "/p",
+                "input": {
+                    "type": "object",
+                    "properties": {"card": {"type": "string", "maxLength": 4}},
+                },
+            }
+        },
+    )
+    with pytest.raises(InputInvalid) as info:
+        run(spec, transport, {"card": "4242424242424242"}, action="pay")
+    assert "4242" not in str(info.value) + repr(info.value.errors)
+    assert info.value.errors[0].pointer == "/card"
+
+
+def test_a_flow_retry_override_is_clamped_and_the_call_stays_in_its_budget(
+    server, transport, fake_time
+):
+    server.script.reply(503, times=12)
+    with pytest.raises(ServerFailed) as info:
+        run(
+            order_connector(server),
+            transport,
+            {"number": "1"},
+            retry={"max_attempts": 20, "initial_seconds": 3600, "backoff": "fixed"},
+        )
+    # 20 -> 10 attempts, 3600 s -> min(60, max_seconds 30); the 120 s budget ends it
+    assert fake_time.waits == [30, 30, 30]
+    assert info.value.attempts == 4
+    assert "budget" in str(info.value)
