@@ -22,7 +22,6 @@ from urllib.parse import quote, urlencode
 
 from connectors import auth as a
 from connectors import spec as s
-from connectors.compile import compile_retry
 from connectors.exceptions import (
     BadResponse,
     ClientRejected,
@@ -30,6 +29,7 @@ from connectors.exceptions import (
     InputInvalid,
     ServerFailed,
 )
+from connectors.policies import compile_retry
 from connectors.redact import Redactor
 from connectors.ssrf import Allowlist
 from connectors.templates import MISSING, Path, to_text
