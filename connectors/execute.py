@@ -8,7 +8,29 @@
     map the response                         expected status -> outputs; 4xx -> ClientRejected;
                                              anything else -> BadResponse / ServerFailed
 
-The app calls it from the outbox job of a `call_connector` effect; see `call_action`.
+The app calls it from the outbox job of a `call_connector` effect (the job takes the
+effect's id, reloads it, STYLE 10):
+
+    spec = compile_connector(definition.body, definition.key, definition.version)  # cached
+    try:
+        result = call_action(spec, effect.action, effect.inputs,
+                             idempotency_key=effect.idempotency_key,
+                             secrets=decrypt_credentials(connector_key),  # this call only
+                             transport=TRANSPORT,                          # one per process
+                             allowlist=admin_allowlist(), retry=effect.retry)
+        event = ServiceSucceeded(node, activation, output=result.outputs)
+    except ClientRejected as e:         # incl. InputInvalid: the modelled error edge
+        event = ServiceFailed(node, activation, kind="client", status=e.status,
+                              message=str(e))
+    except ServerFailed as e:           # incl. ConnectorTimeout: retries already spent
+        event = RetriesExhausted(node, activation, message=str(e))       # -> incident
+    except CircuitOpen as e:            # nothing was sent: run the job again later
+        requeue(after=e.retry_after)    # (or RetriesExhausted, if it stays open)
+    except ConnectorError as e:         # TargetRefused, BadResponse, misconfigured
+        event = RetriesExhausted(node, activation, message=str(e))       # admin must act
+
+Retrying an incident re-issues the effect with the same key, so the provider deduplicates
+(CHECKLIST 1, 13). Messages are safe to store: no secrets, no request bodies.
 """
 
 from __future__ import annotations

@@ -35,7 +35,7 @@ import re
 import socket
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from connectors.exceptions import TargetRefused
 
@@ -229,7 +229,10 @@ def _split(url: str) -> tuple[str, str, int, str]:
         raise TargetRefused(f"the URL is longer than {MAX_URL_LENGTH} characters")
     if _BAD_CHARS.search(url):
         raise TargetRefused("the URL contains whitespace, control characters or backslashes")
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        raise TargetRefused("the URL cannot be parsed") from None
     scheme = parts.scheme.lower()
     if scheme not in DEFAULT_PORTS:
         raise TargetRefused(f"only http and https URLs are allowed, not {scheme or 'none'}:")
@@ -245,8 +248,13 @@ def _split(url: str) -> tuple[str, str, int, str]:
             raise TargetRefused("the port must be a number from 1 to 65535")
         port = int(port_text)
     path = parts.path or "/"
-    target = path + (f"?{parts.query}" if parts.query else "")
+    target = _ascii(path + (f"?{parts.query}" if parts.query else ""))
     return scheme, _normalise_host(host), port, target
+
+
+def _ascii(text: str) -> str:
+    """Percent-encode anything outside printable ASCII; what is already encoded stays."""
+    return "".join(c if "!" <= c <= "~" else quote(c, safe="") for c in text)
 
 
 def _host_and_port(netloc: str) -> tuple[str, str | None]:

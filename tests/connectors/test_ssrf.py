@@ -85,6 +85,9 @@ def refused(url, allowlist=NOTHING_ALLOWED, resolver=PUBLIC) -> str:
         "http://api.example.com:0/",
         "http://api.example.com:99999/",
         "http://api.example.com /",
+        "http://[::1",
+        "http://a]b/",
+        "http://[::1]x/",
         "",
     ],
 )
@@ -116,6 +119,14 @@ def test_a_public_name_is_resolved_once_and_pinned():
     assert target.target == "/v1/x?a=1"
     assert target.url == "https://api.example.com/v1/x?a=1"
     assert calls == [("api.example.com", 443)]
+
+
+def test_international_names_and_paths_are_encoded():
+    target = guard(
+        "https://bücher.example/straße?q=ä", NOTHING_ALLOWED, lambda h, p: ["93.184.216.34"]
+    )
+    assert target.host == "xn--bcher-kva.example"
+    assert target.target == "/stra%C3%9Fe?q=%C3%A4"
 
 
 def test_a_name_resolving_to_a_private_address_is_refused():
