@@ -36,6 +36,8 @@ class DefaultConfig:
     JOBS_IMPORTS: list[str] | str = []  # extra modules that register jobs / timer handlers
     RQ_JOB_TIMEOUT = 300  # seconds before RQ abandons a running job
     ENCRYPTION_KEYS: str | None = None  # comma-separated Fernet keys, newest first
+    #: Hosts/CIDRs connectors may reach although private or loopback (SSRF guard).
+    CONNECTOR_ALLOWLIST: list[str] | str = []
     PUBLIC_BASE_URL = "http://127.0.0.1:5000"  # host for links in e-mails, never the request's
     SESSION_HOURS = 12
     SESSION_COOKIE_HTTPONLY = True

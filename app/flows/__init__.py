@@ -11,4 +11,4 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register the flow jobs and timer handlers in every process (web and worker)."""
-    from app.flows import outbox, timers  # noqa: F401  (registration on import)
+    from app.flows import connector_calls, outbox, timers  # noqa: F401  (registration)

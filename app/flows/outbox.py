@@ -20,6 +20,14 @@ Handler = Callable[[OutboxEntry], None]
 _handlers: dict[str, Handler] = {}
 
 
+class Deferred(Exception):
+    """Raised by a handler that could not act yet and sent nothing: try again later."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"deferred for {seconds:.0f}s")
+        self.seconds = seconds
+
+
 def handles(kind: str) -> Callable[[Handler], Handler]:
     def register(fn: Handler) -> Handler:
         _handlers[kind] = fn
@@ -42,7 +50,13 @@ def deliver(entry_id: int) -> None:
                          instance_id=entry.instance_id, node_id=entry.payload.get("node_id"),
                          details={"outbox_id": entry.id})
         return
-    handler(entry)
+    try:
+        handler(entry)
+    except Deferred as pause:
+        from app.jobs import enqueue
+
+        enqueue("outbox.deliver", entry.id, delay=max(pause.seconds, 1.0))
+        return
     entry.status, entry.processed_at = "done", utcnow()
 
 

@@ -46,9 +46,10 @@ def test_the_call_goes_to_the_outbox_with_its_idempotency_key(refund_flow):
     assert entry.effect == "call_connector"
     assert entry.idempotency_key == f"{instance.public_id}:refund:1"
     assert entry.payload["inputs"] == {"amount": "44.95", "currency": "EUR"}
-    # No connector is installed to deliver it yet: that is visible, not silent.
-    undeliverable = db.session.scalar(db.select(Incident))
-    assert undeliverable.kind == "effect_undeliverable"
+    # The connector is not published: the case stops visibly, with a retry button.
+    incident = db.session.scalar(db.select(Incident))
+    assert incident.kind == "flow_incident"
+    assert "payment.stripe" in incident.message
 
 
 def test_a_success_answer_maps_outputs_and_finishes(refund_flow):
@@ -76,4 +77,7 @@ def test_exhausted_retries_open_an_incident_whose_retry_reissues_the_same_key(re
     entries = db.session.scalars(db.select(OutboxEntry)).all()
     assert [e.idempotency_key for e in entries] == [key]  # one row, re-armed: same key
     assert entries[0].payload["attempt"] == 2
-    assert db.session.get(FlowInstance, instance.id).status != "incident"
+    # The connector is still missing, so the re-issued call stops again: a fresh incident.
+    states = db.session.scalars(db.select(Incident.status).where(
+        Incident.kind == "flow_incident").order_by(Incident.id)).all()
+    assert states == ["resolved", "open"]
