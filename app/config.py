@@ -35,6 +35,7 @@ class DefaultConfig:
     JOBS_INPROCESS_TIMER_THREAD = True  # embedded mode: a thread fires due timers
     JOBS_IMPORTS: list[str] | str = []  # extra modules that register jobs / timer handlers
     RQ_JOB_TIMEOUT = 300  # seconds before RQ abandons a running job
+    OUTBOX_REDELIVER_SECONDS = 300  # an outbox row still pending this long is sent again
     ENCRYPTION_KEYS: str | None = None  # comma-separated Fernet keys, newest first
     #: Hosts/CIDRs connectors may reach although private or loopback (SSRF guard).
     CONNECTOR_ALLOWLIST: list[str] | str = []

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import click
 from flask.cli import with_appcontext
 
 from app.extensions import db
-from app.jobs import enqueue, get_dispatcher
+from app.flows import outbox
+from app.jobs import get_dispatcher
 from app.jobs.timers import sweep_due_timers
-from app.models import OutboxEntry, utcnow
 
 
 @click.group("flows", help="Flow instances.")
@@ -25,13 +23,7 @@ def command() -> None:
 def sweep(older_than: int) -> None:
     """Enqueue due timers and pending outbox rows; safe to run at any time, repeatedly."""
     timers = sweep_due_timers()
-    cutoff = utcnow() - timedelta(seconds=older_than)
-    pending = db.session.scalars(
-        db.select(OutboxEntry.id).where(OutboxEntry.status == "pending",
-                                        OutboxEntry.created_at <= cutoff)
-    ).all()
-    for entry_id in pending:
-        enqueue("outbox.deliver", entry_id)
+    pending = outbox.sweep_pending(older_than)
     db.session.commit()
     get_dispatcher().wait_idle(60)  # embedded mode runs them in this process: let them finish
     click.echo(f"woke {len(timers)} due timer(s); re-enqueued {len(pending)} outbox row(s)")

@@ -27,6 +27,7 @@ from flask.cli import with_appcontext
 from redis import Redis
 from rq import Queue, Worker
 
+from app.flows import outbox
 from app.jobs import EXTENSION_KEY, create_dispatcher, worker_entry
 from app.jobs.dispatcher import get_dispatcher
 from app.jobs.rq_backend import SERIALIZER
@@ -65,6 +66,7 @@ class TimerSweeper:
         try:
             with self.app.app_context():
                 sweep_due_timers()
+                outbox.sweep_pending(current_app.config["OUTBOX_REDELIVER_SECONDS"])
                 incidents.record_queue_failures(get_dispatcher().failures(100))
         except Exception:
             log.exception("timer sweep failed; trying again in %ss", self.interval)

@@ -10,6 +10,7 @@ that fails, becomes an incident instead of vanishing (CHECKLIST 8, 10).
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 from app.extensions import db
 from app.jobs import job
@@ -36,14 +37,35 @@ def handles(kind: str) -> Callable[[Handler], Handler]:
     return register
 
 
+def sweep_pending(older_than_seconds: float) -> list[int]:
+    """Enqueue delivery of outbox rows still pending after `older_than_seconds`.
+
+    The row is the source of truth, the queued job only a wake-up: a job lost with Redis,
+    or abandoned by a killed worker, is delivered again under the row's idempotency key.
+    The delay must exceed the longest call (the transport's budget) so a slow call in
+    progress is not sent twice; were it sent twice, its key still makes it act once.
+    """
+    from app.jobs import enqueue
+
+    cutoff = utcnow() - timedelta(seconds=older_than_seconds)
+    ids = list(db.session.scalars(
+        db.select(OutboxEntry.id)
+        .where(OutboxEntry.status == "pending", OutboxEntry.created_at <= cutoff)
+        .order_by(OutboxEntry.id).limit(500)
+    ))
+    for entry_id in ids:
+        enqueue("outbox.deliver", entry_id, job_id=f"outbox:{entry_id}:sweep", after_commit=False)
+    return ids
+
+
 @job("outbox.deliver")
 def deliver(entry_id: int) -> None:
     entry = db.session.get(OutboxEntry, entry_id)
     if entry is None or entry.status == "done":
         return
     handler = _handlers.get(entry.effect)
-    entry.attempts += 1
     if handler is None:
+        entry.attempts += 1
         entry.status = "failed"
         entry.last_error = f"no handler for {entry.effect} effects in this installation"
         incidents.record("effect_undeliverable", entry.last_error, key=entry.idempotency_key,
@@ -51,12 +73,13 @@ def deliver(entry_id: int) -> None:
                          details={"outbox_id": entry.id})
         return
     try:
-        handler(entry)
+        handler(entry)  # writes nothing before it has called out: no lock held meanwhile
     except Deferred as pause:
         from app.jobs import enqueue
 
         enqueue("outbox.deliver", entry.id, delay=max(pause.seconds, 1.0))
         return
+    entry.attempts += 1
     entry.status, entry.processed_at = "done", utcnow()
 
 

@@ -123,6 +123,7 @@ def start_worker(app, worker_env, tmp_path):
         process = subprocess.Popen(
             [FORMLOOM, "worker", "--queue", app.config["RQ_QUEUE"]],
             env=worker_env, cwd=tmp_path, stdout=log_file, stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: a test can kill worker and horse
         )
         started.append((process, log_file))
         return process, log_path
