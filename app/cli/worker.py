@@ -25,7 +25,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 from redis import Redis
-from rq import Queue, Worker
+from rq import Queue, SimpleWorker, Worker
 
 from app.flows import outbox
 from app.jobs import EXTENSION_KEY, create_dispatcher, worker_entry
@@ -35,6 +35,14 @@ from app.jobs.timers import sweep_due_timers
 from app.services import incidents
 
 log = logging.getLogger("formloom.worker")
+
+
+#: `simple` is the default: a forked work horse per job throws away the compiled specs,
+#: the connector transport (circuit breakers, OAuth tokens) and the database connections
+#: that the next job needs again, and drains several times slower. Isolation by fork buys
+#: little here: jobs are idempotent, and a worker that dies mid-job loses nothing (the
+#: sweepers re-send timers and outbox rows; failures become incidents).
+WORKER_CLASSES = {"simple": SimpleWorker, "fork": Worker}
 
 
 class TimerSweeper:
@@ -84,8 +92,12 @@ class TimerSweeper:
 @click.option("--burst", is_flag=True, help="Run the jobs that are due now, then exit.")
 @click.option("--queue", "queue_name", metavar="NAME",
               help="Queue to work on and to send follow-up jobs to (default: RQ_QUEUE).")
+@click.option("--worker-class", "worker_class", type=click.Choice(["simple", "fork"]),
+              default="simple", show_default=True,
+              help="simple: run jobs in this process (warm caches and connections); "
+                   "fork: RQ's default, a forked work horse per job.")
 @with_appcontext
-def worker(burst: bool, queue_name: str | None) -> None:
+def worker(burst: bool, queue_name: str | None, worker_class: str = "simple") -> None:
     """Run background jobs from Redis (production mode)."""
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     redis_url = app.config.get("REDIS_URL")
@@ -108,7 +120,7 @@ def worker(burst: bool, queue_name: str | None) -> None:
 
     worker_entry.use_app(app)
     connection = Redis.from_url(redis_url)
-    rq_worker = Worker(
+    rq_worker = WORKER_CLASSES[worker_class](
         [Queue(queue_name, connection=connection, serializer=SERIALIZER)],
         connection=connection,
         serializer=SERIALIZER,

@@ -19,8 +19,12 @@ from __future__ import annotations
 
 import importlib
 import logging
+import random
+import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
+
+from sqlalchemy.orm.exc import StaleDataError
 
 from app.extensions import db
 
@@ -29,6 +33,8 @@ log = logging.getLogger(__name__)
 JobFunction = TypeVar("JobFunction", bound=Callable[..., Any])
 
 _jobs: dict[str, Callable[..., Any]] = {}
+#: Runs of a job that lost an optimistic-lock race before it counts as failed.
+CONFLICT_ATTEMPTS = 5
 
 
 class UnknownJob(LookupError):
@@ -71,18 +77,32 @@ def execute(name: str, args: Sequence[Any]) -> None:
     Jobs a job enqueues are handed on only when this commit succeeds (see dispatcher).
     """
     fn = get_job(name)
-    try:
-        fn(*args)
-        db.session.commit()
-    except Exception as err:
-        db.session.rollback()
-        from app.services import incidents
+    for attempt in range(1, CONFLICT_ATTEMPTS + 1):
+        try:
+            fn(*args)
+            db.session.commit()
+            return
+        except StaleDataError as err:
+            # Another job changed the same instance first (two parallel branches answering
+            # at once): normal, not a failure. Run again on fresh rows; jobs are idempotent.
+            db.session.rollback()
+            if attempt == CONFLICT_ATTEMPTS:
+                _record_failure(name, args, err)
+                raise
+            time.sleep(random.uniform(0.01, 0.05) * attempt)
+        except Exception as err:
+            db.session.rollback()
+            _record_failure(name, args, err)
+            raise
+        except BaseException:
+            db.session.rollback()
+            raise
 
-        incidents.record_job_failure(name, args, err)
-        raise
-    except BaseException:
-        db.session.rollback()
-        raise
+
+def _record_failure(name: str, args: Sequence[Any], err: Exception) -> None:
+    from app.services import incidents
+
+    incidents.record_job_failure(name, args, err)
 
 
 def import_job_modules(names: Iterable[str]) -> None:
