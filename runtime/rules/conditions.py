@@ -37,6 +37,7 @@ Python internals, such as `__class__` or `{0.__globals__}`).
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -57,15 +58,16 @@ _SHAPE = (
 )
 
 
-class Condition:
+class Condition(ABC):
     """Base of the compiled condition tree."""
 
     def evaluate(self, variables: Mapping[str, Any], now: datetime | None = None) -> bool:
         """True or false for these variables; `now` is needed only by relative date operators."""
         return self.test(Context(variables, now))
 
+    @abstractmethod
     def test(self, context: Context) -> bool:
-        raise NotImplementedError
+        """True when the condition holds in `context`."""
 
     def children(self) -> tuple[Condition, ...]:
         return ()
