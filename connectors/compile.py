@@ -35,6 +35,7 @@ from jsonschema.exceptions import SchemaError
 from referencing import Registry
 
 from connectors import spec as s
+from connectors.compile_webhooks import compile_webhooks
 from connectors.policies import (
     HEADER_NAME,
     IDENTIFIER,
@@ -70,6 +71,7 @@ TOP_KEYS = frozenset(
         "retry",
         "circuit_breaker",
         "actions",
+        "webhooks",
     }
 )
 ACTION_KEYS = frozenset(
@@ -118,6 +120,7 @@ def compile_connector(doc: Any, key: str = "", version: int = 0) -> s.ConnectorS
             action = _action(name, raw, f"/actions/{esc(name)}", errors, auth, timeouts, retry)
             if action is not None:
                 actions.append(action)
+    webhooks = compile_webhooks(doc.get("webhooks"), "/webhooks", errors)
     if errors:
         raise DefinitionInvalid(sort_errors(errors))
     return s.ConnectorSpec(
@@ -132,6 +135,7 @@ def compile_connector(doc: Any, key: str = "", version: int = 0) -> s.ConnectorS
         retry,
         breaker,
         description,
+        webhooks,
     )
 
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from connectors.templates import Template
+from connectors.templates import Path, Template
 
 DEFAULT_CONNECT_SECONDS = 5.0
 """A healthy server accepts a TCP/TLS connection in well under a second."""
@@ -27,6 +27,10 @@ RETRYABLE_STATUSES = DEFAULT_RETRY_ON
 DEFAULT_FAILURE_THRESHOLD = 5
 DEFAULT_RESET_SECONDS = 30.0
 DEFAULT_IDEMPOTENCY_HEADER = "Idempotency-Key"
+DEFAULT_WEBHOOK_TOLERANCE_SECONDS = 300
+"""Five minutes either way: room for clock skew and a sender's retry, short for replays."""
+DEFAULT_WEBHOOK_CREDENTIAL = "webhook_secret"  # a credential name, not a secret
+"""The credential holding the shared HMAC secret, unless a webhook names another."""
 
 
 @dataclass(frozen=True)
@@ -203,6 +207,37 @@ class ActionSpec:
         return status in self.expected_status
 
 
+# --- inbound webhooks -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SignatureSpec:
+    """`hex(HMAC-SHA256(secret, f"{timestamp}.".encode() + raw_body))` in `header`."""
+
+    header: str
+    timestamp_header: str
+    tolerance_seconds: int = DEFAULT_WEBHOOK_TOLERANCE_SECONDS
+    credential: str = DEFAULT_WEBHOOK_CREDENTIAL
+
+
+@dataclass(frozen=True)
+class WebhookSpec:
+    """An inbound webhook: how to check it and what flow message it becomes.
+
+    `event_id`, `correlation` and each `data` value are JSON pointers into the body
+    (compiled `Path`s): the event id deduplicates deliveries, the correlation finds the
+    waiting instance, `data` is what that instance receives.
+    """
+
+    name: str
+    message: str
+    signature: SignatureSpec
+    event_id: Path
+    correlation: Path
+    data: tuple[tuple[str, Path], ...] = ()
+    title: str = ""
+
+
 @dataclass(frozen=True)
 class ConnectorSpec:
     key: str
@@ -216,9 +251,13 @@ class ConnectorSpec:
     retry: RetryPolicy = RetryPolicy()
     breaker: BreakerSettings = BreakerSettings()
     description: str = ""
+    webhooks: tuple[WebhookSpec, ...] = ()
 
     def action(self, name: str) -> ActionSpec | None:
         return next((a for a in self.actions if a.name == name), None)
+
+    def webhook(self, name: str) -> WebhookSpec | None:
+        return next((w for w in self.webhooks if w.name == name), None)
 
     @property
     def action_names(self) -> tuple[str, ...]:
