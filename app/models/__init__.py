@@ -1,6 +1,7 @@
 """The database model. Importing this package registers every table on `db.metadata`."""
 
 from app.models.definitions import Definition, DefinitionKind, DefinitionStatus
+from app.models.inbox import Notice, NotificationPreference, TaskNote, TeamSla  # noqa: F401
 from app.models.instances import (
     CaseCounter,
     FlowInstance,
