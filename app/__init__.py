@@ -34,10 +34,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     security.init_app(app)
     errors.init_app(app)
 
-    from app import cli, flows, headers, jobs
+    from app import cli, flows, headers, jobs, mail, ratelimit
     from app.web import register_blueprints
 
     jobs.init_app(app)
+    mail.init_app(app)
+    ratelimit.init_app(app)
     flows.init_app(app)
     headers.init_app(app)
     register_blueprints(app)

@@ -40,6 +40,16 @@ class DefaultConfig:
     #: Hosts/CIDRs connectors may reach although private or loopback (SSRF guard).
     CONNECTOR_ALLOWLIST: list[str] | str = []
     PUBLIC_BASE_URL = "http://127.0.0.1:5000"  # host for links in e-mails, never the request's
+    MAIL_BACKEND: str | None = None  # "smtp" | "file"; default: smtp when MAIL_SERVER is set
+    MAIL_SERVER: str | None = None
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False  # STARTTLS after connecting
+    MAIL_USE_SSL = False  # TLS from the first byte (port 465)
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_FROM = "Formloom <no-reply@formloom.invalid>"
+    MAIL_TIMEOUT = 10  # seconds for the SMTP connection and each command
+    MAIL_FILE_DIR: str | None = None  # file backend: default <instance>/mail
     SESSION_HOURS = 12
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

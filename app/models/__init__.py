@@ -12,7 +12,9 @@ from app.models.instances import (
     Task,
     Timer,
 )
+from app.models.mail import MailMessage, MailStatus
 from app.models.platform import AuditEntry, ConnectorCredential
+from app.models.ratelimit import RateLimitCounter
 from app.models.records import StoredFile, Submission
 from app.models.types import utcnow
 from app.models.users import ApiToken, Membership, SystemFlag, SystemRole, Team, User, UserRole
@@ -28,9 +30,12 @@ __all__ = [
     "FlowInstance",
     "Incident",
     "InstanceEvent",
+    "MailMessage",
+    "MailStatus",
     "Membership",
     "MessageWait",
     "OutboxEntry",
+    "RateLimitCounter",
     "StoredFile",
     "Submission",
     "SystemFlag",
