@@ -26,7 +26,8 @@ from runtime.rules.errors import join_pointer
 from runtime.rules.safety import path_problem
 
 NODE_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{0,63}$")
-TOP_KEYS = frozenset({"description", "variables", "case_number", "nodes", "edges"})
+#: "portal" is read by the app's portal (app/portal/offers.py), not by the engine.
+TOP_KEYS = frozenset({"description", "variables", "case_number", "portal", "nodes", "edges"})
 NODE_KEYS = frozenset({"id", "type", "name", "description", "config", "position"})
 EDGE_KEYS = frozenset({"id", "from", "to", "label", "condition", "outcome", "on", "default"})
 MAX_NODES, MAX_EDGES = 1000, 5000
