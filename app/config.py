@@ -57,6 +57,9 @@ class DefaultConfig:
     WTF_CSRF_CHECK_DEFAULT = False  # app/security.py protects every unsafe method itself
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
     MAX_CONTENT_LENGTH = 64 * 1024 * 1024
+    UPLOAD_FOLDER: str | None = None  # default: <instance>/uploads, outside the web root
+    UPLOAD_MAX_MB = 10.0  # per file, unless a form's widget says less or more
+    UPLOAD_MAX_FILES = 5  # per file field, unless the widget says otherwise
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
     JSON_SORT_KEYS = False
 

@@ -7,6 +7,8 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     from app.api import bp as api_bp
+    from app.forms.files import bp as forms_files_bp
+    from app.forms.preview import bp as forms_preview_bp
     from app.web.admin import bp as admin_bp
     from app.web.auth import bp as auth_bp
     from app.web.builder import bp as builder_bp
@@ -16,3 +18,5 @@ def register_blueprints(app: Flask) -> None:
 
     for bp in (auth_bp, admin_bp, builder_bp, dashboards_bp, inbox_bp, health_bp, api_bp):
         app.register_blueprint(bp)
+    app.register_blueprint(forms_files_bp)
+    app.register_blueprint(forms_preview_bp)

@@ -1,0 +1,51 @@
+"""Load a form definition row and compile it once per (key, version, checksum).
+
+Published versions never change (their checksum is stored), so their compiled spec is
+cached for the life of the process. A draft can change between two requests, so the
+cache key includes the checksum of the body as it is now: an edited draft compiles
+again, an unchanged one does not.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+
+from app.models import Definition
+from app.services import definitions
+from builder.definitions import compute_checksum
+from runtime.exceptions import NotFound
+from runtime.forms import FormSpec, compile_form
+
+MAX_CACHED = 512
+_cache: OrderedDict[tuple[str, int, str], FormSpec] = OrderedDict()
+_lock = threading.Lock()
+
+
+def load_form(key: str, version: int | None = None) -> FormSpec:
+    """The newest published version (or `version`) of form `key`; NotFound otherwise."""
+    row = definitions.get("form", key, "latest" if version is None else version)
+    if version is not None and row.status == "draft":
+        raise NotFound(f"there is no form {key} v{version}")
+    return spec_of(row)
+
+
+def load_draft_or_latest(key: str) -> FormSpec:
+    """What the builder's preview shows: the draft if there is one, else the newest version."""
+    return spec_of(definitions.get("form", key, None))
+
+
+def spec_of(row: Definition) -> FormSpec:
+    checksum = row.checksum or compute_checksum(row.title, row.body, row.schema_version)
+    cache_key = (row.key, row.version, checksum)
+    with _lock:
+        spec = _cache.get(cache_key)
+        if spec is not None:
+            _cache.move_to_end(cache_key)
+            return spec
+    spec = compile_form(row.body, row.key, row.version, checksum)
+    with _lock:
+        _cache[cache_key] = spec
+        while len(_cache) > MAX_CACHED:
+            _cache.popitem(last=False)
+    return spec
