@@ -56,6 +56,21 @@ def _handler(recorder: Recorder) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(data)
 
+        def do_GET(self) -> None:
+            """Read-only calls (a connection test): recorded, answered 200 unless failing."""
+            with recorder.lock:
+                recorder.calls.append({"path": self.path, "method": "GET", "body": None,
+                                       "idempotency_key": self.headers.get("Idempotency-Key", ""),
+                                       "authorization": self.headers.get("Authorization")})
+                status = recorder.failures.pop(0) if recorder.failures else 200
+            answer = {"ok": True, "path": self.path} if status == 200 else {"error": "unavailable"}
+            data = json.dumps(answer).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
     return Handler
 
 

@@ -24,8 +24,8 @@ from app.extensions import db
 from app.flows import service
 from app.flows.outbox import Deferred, handles
 from app.models import Definition, DefinitionKind, DefinitionStatus, FlowInstance, OutboxEntry
-from app.services import credentials
-from connectors import Allowlist, Transport, call_action, compile_connector
+from app.services import call_log, credentials
+from connectors import Allowlist, Transport, compile_connector
 from connectors.exceptions import CircuitOpen, ClientRejected, ConnectorError
 from runtime.exceptions import NotFound
 from runtime.flows import RetriesExhausted, ServiceFailed, ServiceSucceeded
@@ -71,8 +71,9 @@ def call(entry: OutboxEntry) -> None:
     where = {"node_id": payload["node_id"], "activation": payload["activation"]}
     try:
         spec = connector_spec(payload["connector"])
-        result = call_action(
-            spec, payload["action"], payload.get("inputs", {}),
+        result = call_log.logged_call(  # call_action, recorded in the connector call log
+            spec, payload["action"], payload.get("inputs", {}), source="flow",
+            instance_id=entry.instance_id, node_id=payload["node_id"],
             idempotency_key=entry.idempotency_key, secrets=_secrets(spec),
             transport=transport(), allowlist=allowlist(), retry=payload.get("retry") or None,
         )
