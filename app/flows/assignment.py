@@ -43,8 +43,10 @@ def resolve(
         return _delegate(row.id, team, now)
     if not team:
         raise NotFound("the task names neither a user nor a team")
+    if strategy == "pool":  # anyone in the team claims it: no need to know who they are
+        return Assignee(None, team)
     members = _active_member_ids(team)
-    if strategy == "pool" or not members:
+    if not members:
         return Assignee(None, team)
     if strategy == "round_robin":
         return _delegate(_next_in_turn(team, members), team, now)

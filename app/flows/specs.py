@@ -12,8 +12,11 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+from flask import current_app
 
 from app.extensions import db
 from app.models import Definition, DefinitionKind, DefinitionStatus, Team
@@ -23,28 +26,54 @@ from runtime.rules import DecisionTable, compile_table
 from runtime.timeutil import BusinessCalendar, compile_calendar
 
 FROZEN = (DefinitionStatus.PUBLISHED, DefinitionStatus.ARCHIVED)
-_flows: dict[tuple[str, int, str], FlowSpec] = {}
+
+
+@dataclass(frozen=True)
+class FlowVersion:
+    """What starting an instance needs of a published version, without its body."""
+
+    key: str
+    version: int
+    checksum: str | None
+
+
+@dataclass(frozen=True)
+class CompiledFlow:
+    """A frozen version compiled once: the spec and the case-number settings of its body."""
+
+    spec: FlowSpec
+    case_number: dict[str, Any] | None
+
+
+#: Where each app keeps its compiled flows: (key, version) -> CompiledFlow. A version is
+#: cached only once it is frozen (published or archived), and frozen rows never change
+#: (checksum and a flush-time guard), so an event costs no definitions query. The cache
+#: belongs to the app, not the process, because one app talks to one database: a test
+#: process that makes a new app per database never sees another database's flows.
+FLOWS_EXTENSION = "formloom.flow_specs"
 _tables: dict[tuple[str, str], DecisionTable] = {}
 
 
-def latest_flow_version(key: str) -> Definition:
+def latest_flow_version(key: str) -> FlowVersion:
     """The newest published version of flow `key`; archived flows start nothing new."""
-    row = db.session.scalar(
-        db.select(Definition)
+    row = db.session.execute(
+        db.select(Definition.version, Definition.checksum)
         .where(Definition.kind == DefinitionKind.FLOW, Definition.key == key,
                Definition.status == DefinitionStatus.PUBLISHED)
         .order_by(Definition.version.desc())
         .limit(1)
-    )
+    ).first()
     if row is None:
         raise NotFound(f"flow {key!r} has no published version")
-    return row
+    return FlowVersion(key, row.version, row.checksum)
 
 
-def flow_spec(key: str, version: int, checksum: str | None = None) -> FlowSpec:
-    """The compiled spec of a frozen flow version (checksum known: no query when cached)."""
-    if checksum is not None and (key, version, checksum) in _flows:
-        return _flows[(key, version, checksum)]
+def compiled_flow(key: str, version: int) -> CompiledFlow:
+    """The compiled form of a frozen flow version: one query the first time, then none."""
+    flows = current_app.extensions.setdefault(FLOWS_EXTENSION, {})
+    cached = flows.get((key, version))
+    if cached is not None:
+        return cached
     row = db.session.scalar(
         db.select(Definition)
         .where(Definition.kind == DefinitionKind.FLOW, Definition.key == key,
@@ -52,10 +81,17 @@ def flow_spec(key: str, version: int, checksum: str | None = None) -> FlowSpec:
     )
     if row is None:
         raise NotFound(f"flow {key!r} v{version} is not published")
-    cache_key = (key, version, row.checksum)
-    if cache_key not in _flows:
-        _flows[cache_key] = compile_flow(row.body, key=key, version=version)
-    return _flows[cache_key]
+    numbering = (row.body or {}).get("case_number")
+    compiled = CompiledFlow(compile_flow(row.body, key=key, version=version),
+                            dict(numbering) if isinstance(numbering, dict) else None)
+    flows[(key, version)] = compiled
+    return compiled
+
+
+def flow_spec(key: str, version: int, checksum: str | None = None) -> FlowSpec:
+    """The compiled spec of a frozen flow version (`checksum` is accepted for callers
+    that know it; frozen versions cannot change, so the cache does not need it)."""
+    return compiled_flow(key, version).spec
 
 
 def environment(now: datetime) -> Environment:

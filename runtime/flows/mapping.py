@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from runtime.exceptions import ErrorDetail
@@ -37,13 +37,20 @@ class Source:
 
     path: str | None = None
     value: Any = None
+    #: `path` parsed once when the spec is compiled, not on every read.
+    segments: tuple[str | int, ...] = field(init=False, repr=False, compare=False, default=())
+
+    def __post_init__(self) -> None:
+        if self.path not in (None, WHOLE):
+            object.__setattr__(self, "segments", parse_var_path(self.path))
 
     def read(self, data: Mapping[str, Any]) -> Any:
         if self.path is None:
             return json_copy(self.value)
         if self.path == WHOLE:
             return json_copy(data)
-        return read_var(data, self.path)
+        value = read_path(data, self.segments)
+        return None if value is MISSING else json_copy(value)
 
     def var_paths(self) -> Iterator[str]:
         if self.path not in (None, WHOLE):

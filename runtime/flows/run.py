@@ -36,7 +36,7 @@ from runtime.flows.effects import (
 )
 from runtime.flows.errors import NodeFailed
 from runtime.flows.history import LogRecord
-from runtime.flows.records import to_json
+from runtime.flows.records import PLAIN_TYPES, to_json
 from runtime.flows.spec import EdgeSpec
 from runtime.flows.state import (
     Incident,
@@ -98,7 +98,8 @@ class Run:
     ) -> None:
         if token is not None:
             node_id, activation = token.node_id, token.activation
-        self.log.append(LogRecord(self.seq, what, node_id, activation, to_json(data)))
+        plain = {k: v if type(v) in PLAIN_TYPES else to_json(v) for k, v in data.items()}
+        self.log.append(LogRecord(self.seq, what, node_id, activation, plain))
 
     # -- tokens ----------------------------------------------------------------------
 

@@ -51,7 +51,8 @@ _ALLOWED: dict[InstanceStatus, frozenset[InstanceStatus]] = {
 
 def transition(current: InstanceStatus | str, target: InstanceStatus | str) -> InstanceStatus:
     """`target` if the move is legal (staying put is always legal), else FlowError."""
-    current, target = InstanceStatus(current), InstanceStatus(target)
+    if type(current) is not InstanceStatus or type(target) is not InstanceStatus:
+        current, target = InstanceStatus(current), InstanceStatus(target)
     if current is target or target in _ALLOWED[current]:
         return target
     raise FlowError(f"an instance cannot go from {current.value} to {target.value}")
