@@ -28,6 +28,7 @@ browser:
 
 run: install
 	$(BIN)/formloom db upgrade
+	$(BIN)/formloom sandbox install-connectors
 	@if [ -f seed_templates/cross_border_returns/manifest.json ]; then \
 		$(BIN)/formloom import seed_templates/cross_border_returns; \
 	fi

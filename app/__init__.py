@@ -43,6 +43,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     flows.init_app(app)
     headers.init_app(app)
     register_blueprints(app)
+    from app import sandbox
+
+    sandbox.init_app(app)
     cli.init_app(app)
 
     security.check_every_route_declares_access(app)

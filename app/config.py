@@ -39,6 +39,12 @@ class DefaultConfig:
     ENCRYPTION_KEYS: str | None = None  # comma-separated Fernet keys, newest first
     #: Hosts/CIDRs connectors may reach although private or loopback (SSRF guard).
     CONNECTOR_ALLOWLIST: list[str] | str = []
+    #: Sandbox simulators under /sandbox/... (None: on in development/testing, off in production).
+    SANDBOX_ENABLED: bool | None = None
+    SANDBOX_SECRET: str | None = None  # derives the sandbox API keys; default: from SECRET_KEY
+    SANDBOX_WEBHOOK_SECRET: str | None = None  # signs sandbox webhooks; default: derived
+    SANDBOX_CALLBACK_BASE_URL: str | None = None  # this app as the sandbox sees it; PUBLIC_BASE_URL
+    SANDBOX_CONNECTOR_KEYS: dict[str, str] = {}  # system -> connector key in /hooks/<key>/...
     PUBLIC_BASE_URL = "http://127.0.0.1:5000"  # host for links in e-mails, never the request's
     MAIL_BACKEND: str | None = None  # "smtp" | "file"; default: smtp when MAIL_SERVER is set
     MAIL_SERVER: str | None = None

@@ -35,6 +35,7 @@ class Access:
 
     public: bool = False
     roles: tuple[str, ...] = ()
+    own_auth: bool = False  # the view authenticates the caller itself (see `own_auth`)
 
 
 def requires(*roles: str) -> Callable[[F], F]:
@@ -54,6 +55,17 @@ def signed_in(view: F) -> F:
 
 def public(view: F) -> F:
     view._formloom_access = Access(public=True)  # type: ignore[attr-defined]
+    return view
+
+
+def own_auth(view: F) -> F:
+    """Public, and the view checks its caller with its own scheme (sandbox API keys).
+
+    The gate then neither reads `Authorization` as a Formloom API token (the caller's
+    key belongs to the simulated system) nor asks for a CSRF token (no browser session
+    is involved: nothing is read from cookies). The view must refuse unauthenticated calls.
+    """
+    view._formloom_access = Access(public=True, own_auth=True)  # type: ignore[attr-defined]
     return view
 
 
@@ -111,6 +123,9 @@ def _user_from_bearer_token() -> Any | None:
 def enforce_access() -> Any:
     """The one gate every request passes: who is calling, may they, and is it forged."""
     g.token_auth = False
+    own = access_of(current_app.view_functions.get(request.endpoint or ""))
+    if own is not None and own.own_auth:
+        return None
     if request.headers.get("Authorization"):
         user = _user_from_bearer_token()
         if user is None:

@@ -15,8 +15,17 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    op.create_table('sandbox_records',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('kind', sa.String(length=64), nullable=False),
+    sa.Column('key', sa.String(length=255), nullable=False),
+    sa.Column('data', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sandbox_records')),
+    sa.UniqueConstraint('kind', 'key', name=op.f('uq_sandbox_records_kind_key'))
+    )
 
 
 def downgrade() -> None:
-    pass
+    op.drop_table('sandbox_records')
