@@ -20,3 +20,7 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(bp)
     app.register_blueprint(forms_files_bp)
     app.register_blueprint(forms_preview_bp)
+
+    from app.portal import bp as portal_bp
+
+    app.register_blueprint(portal_bp)
