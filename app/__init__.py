@@ -41,6 +41,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     mail.init_app(app)
     ratelimit.init_app(app)
     flows.init_app(app)
+    from app import notifications
+
+    notifications.init_app(app)
     headers.init_app(app)
     register_blueprints(app)
     from app import sandbox
