@@ -64,6 +64,7 @@ def render_form(
     values: Mapping[str, Any] | None = None,
     errors: Mapping[str, str] | None = None,
     id_prefix: str = "f",
+    context: Mapping[str, Any] | None = None,
     max_upload_mb: float | None = None,
     max_files: int | None = None,
 ) -> Markup:
@@ -95,6 +96,8 @@ def render_form(
         "fields": builder.client_fields,
         "messages": {k: builtin_text(locale, k) for k in _CLIENT_MESSAGES},
         "locale": locale,
+        # Only the instance variables the rules read go to the browser, nothing else.
+        "context": _external_values(form, context or {}),
     }
     # render_template autoescapes: the result is already safe HTML, every value escaped.
     return Markup(  # noqa: S704
@@ -244,7 +247,26 @@ def _client_field(spec: FieldSpec, view: FieldView) -> dict[str, Any]:
         out["maxSizeMb"] = spec.widget.max_size_mb
     if spec.schema.get("type") == "integer":
         out["integer"] = True
+    if spec.options:
+        out["options"] = [[o.token, o.value] for o in spec.options]
+    if spec.type == "money":
+        out["currency"] = spec.widget.currency
+    if spec.type in ("address", "line_items"):
+        out["children"] = {c.name: _client_field(c, view) for c in spec.children}
     return out
+
+
+def _external_values(form: FormSpec, context: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for path in sorted(form.rules.external_vars):
+        head = path.split(".", 1)[0].split("[", 1)[0]
+        if head in context and _json_safe(context[head]):
+            out[head] = context[head]
+    return out
+
+
+def _json_safe(value: Any) -> bool:
+    return value is None or isinstance(value, str | int | float | bool | list | dict)
 
 
 def _value_at(values: Mapping[str, Any], path: str) -> Any:

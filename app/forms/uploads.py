@@ -91,9 +91,7 @@ def limits(field: FieldSpec) -> tuple[int, int]:
     return int(max_mb * 1024 * 1024), count
 
 
-def check_uploads(
-    field: FieldSpec, parts: list[Any]
-) -> tuple[list[CheckedUpload], Problem | None]:
+def check_uploads(field: FieldSpec, parts: list[Any]) -> tuple[list[CheckedUpload], Problem | None]:
     """Read and check the multipart file parts of one field; the first problem stops it."""
     parts = [p for p in parts if p is not None and (p.filename or "").strip()]
     max_bytes, max_count = limits(field)

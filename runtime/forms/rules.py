@@ -81,7 +81,9 @@ class FormRules:
         return str(value)
 
     def apply(
-        self, data: dict[str, Any], context: Mapping[str, Any] | None = None,
+        self,
+        data: dict[str, Any],
+        context: Mapping[str, Any] | None = None,
         now: datetime | None = None,
     ) -> RuleOutcome:
         """Set computed fields in `data` (in place) and say what is hidden and required."""
@@ -123,9 +125,7 @@ class FormRules:
         return list(self.documents)
 
 
-def compile_rules(
-    docs: Any, fields: Mapping[str, Any], errors: list[ErrorDetail]
-) -> FormRules:
+def compile_rules(docs: Any, fields: Mapping[str, Any], errors: list[ErrorDetail]) -> FormRules:
     rules: list[FormRule] = []
     computed: set[str] = set()
     shown: set[str] = set()
@@ -137,9 +137,7 @@ def compile_rules(
         except DefinitionInvalid as exc:
             errors.extend(exc.errors)
             continue
-        external.update(
-            v for v in referenced_vars(condition) if _head(v) not in fields
-        )
+        external.update(v for v in referenced_vars(condition) if _head(v) not in fields)
         effect = doc.get("effect")
         if effect == "compute":
             if "expression" in doc:

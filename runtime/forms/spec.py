@@ -116,6 +116,10 @@ class FormSpec:
         """Top-level consent fields: required means ticked, not merely answered."""
         return tuple(f for f in self.fields() if f.type == "consent")
 
+    @property
+    def line_items(self) -> tuple[FieldSpec, ...]:
+        return tuple(f for f in self.fields() if f.type == "line_items")
+
     def fields(self) -> tuple[FieldSpec, ...]:
         """Top-level fields in display order."""
         return tuple(f for section in self.sections for f in section.fields)

@@ -101,6 +101,10 @@ def check_data(
     for path in outcome.required:
         if is_empty(_read(data, path)):
             problems.setdefault(path.replace(".", "/"), Problem("required"))
+    for rows in spec.line_items:
+        # An absent list is zero rows: `minItems` must hold even when nothing was sent.
+        if rows.min_items and rows.path not in outcome.hidden and rows.path not in data:
+            problems.setdefault(rows.key, Problem("minItems", rows.min_items))
     for consent in spec.consents:
         required = consent.required or consent.path in outcome.required
         if required and consent.path not in outcome.hidden and data.get(consent.path) is not True:
@@ -141,15 +145,34 @@ def _schema_problems(error: Any) -> list[tuple[str, Problem]]:
 
 _KEYWORDS = frozenset(
     {
-        "type", "minLength", "maxLength", "pattern", "format", "minimum", "maximum",
-        "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "enum", "const",
-        "minItems", "maxItems", "uniqueItems",
+        "type",
+        "minLength",
+        "maxLength",
+        "pattern",
+        "format",
+        "minimum",
+        "maximum",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+        "multipleOf",
+        "enum",
+        "const",
+        "minItems",
+        "maxItems",
+        "uniqueItems",
     }
 )
 _LIMITED = frozenset(
     {
-        "minLength", "maxLength", "minimum", "maximum", "exclusiveMinimum",
-        "exclusiveMaximum", "multipleOf", "minItems", "maxItems",
+        "minLength",
+        "maxLength",
+        "minimum",
+        "maximum",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+        "multipleOf",
+        "minItems",
+        "maxItems",
     }
 )
 
