@@ -18,12 +18,15 @@ from connectors.sandbox.base import (
     sign,
     webhook_secret,
 )
+from connectors.sandbox.crm import CrmSimulator
+from connectors.sandbox.erp import ErpSimulator
+from connectors.sandbox.fx import FxSimulator
 from connectors.sandbox.http import BadRequest, SimRequest, SimResponse, error_response
 from connectors.sandbox.payment import PaymentSimulator
 from connectors.sandbox.store import MemoryStore, Store
 
 SIMULATORS: dict[str, type[Simulator]] = {
-    PaymentSimulator.system: PaymentSimulator,
+    sim.system: sim for sim in (PaymentSimulator, CrmSimulator, ErpSimulator, FxSimulator)
 }
 
 

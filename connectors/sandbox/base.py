@@ -198,6 +198,48 @@ class Simulator:
             response = error_response(400, str(exc), "parameter_invalid")
         return SimResponse(response.status, response.body, response.headers, delay)
 
+    def idempotent(self, request: SimRequest, params: Any,
+                   run: Callable[[], SimResponse]) -> SimResponse:
+        """Run a creating call at most once per `Idempotency-Key`, as Stripe does.
+
+        The same key with the same parameters returns the stored answer (header
+        `Idempotent-Replayed: true`); with other parameters, 400 `idempotency_error`;
+        while the first call is still running, 409. Only answers the endpoint produced
+        are saved - not 500/429 from an error mode, not unreadable requests.
+        """
+        key = (request.header("idempotency-key") or "").strip()
+        if not key:
+            return run()
+        if len(key) > 255:
+            raise BadRequest("Idempotency-Key is longer than 255 characters")
+        kind = f"{self.system}.idempotency"
+        fingerprint = hashlib.sha256(
+            json.dumps([request.method, request.path, params], sort_keys=True).encode()
+        ).hexdigest()
+        if not self.store.insert_if_absent(kind, key, {"fingerprint": fingerprint}):
+            saved = self.store.get(kind, key) or {}
+            if saved.get("fingerprint") != fingerprint:
+                return error_response(
+                    400, "Keys for idempotent requests can only be used with the same "
+                    "parameters they were first used with. Try using a key other than "
+                    f"'{key}' if you meant to execute a different request.",
+                    "idempotency_key_in_use", type="idempotency_error")
+            if "status" not in saved:
+                return error_response(409, "There is currently another in-progress request "
+                                      "using this idempotency key.", "idempotency_key_in_use",
+                                      type="idempotency_error")
+            return SimResponse(saved["status"], saved["body"].encode(),
+                               (("Content-Type", "application/json"),
+                                ("Idempotent-Replayed", "true")))
+        try:
+            response = run()
+        except Exception:
+            self.store.delete(kind, key)  # nothing was done: the key may be used again
+            raise
+        self.store.put(kind, key, {"fingerprint": fingerprint, "status": response.status,
+                                   "body": response.body.decode()})
+        return response
+
     def control(self, name: str, payload: dict[str, Any]) -> tuple[dict[str, Any],
                                                                    OutgoingWebhook | None]:
         """Run a test/demo action: `(result, webhook to post or None)`."""

@@ -5,11 +5,9 @@ Behaves like Stripe where a flow can tell the difference:
 * `POST /v1/refunds` (form-encoded: `payment_intent`, `amount` in minor units,
   `currency`, `reason`, `metadata[...]`) refunds part or all of a charge; the sum of
   refunds never exceeds the charge (`amount_too_large`, `charge_already_refunded`).
-* An `Idempotency-Key` seen before with the same parameters returns the stored response
-  (header `Idempotent-Replayed: true`); with different parameters it is refused with 400
-  `idempotency_error`; while the first request is still running, 409 (CHECKLIST 1, 13).
-  Only answers the endpoint produced are saved - not 500/429 from an error mode, not
-  unreadable requests - as Stripe does.
+* An `Idempotency-Key` seen before with the same parameters returns the stored response;
+  with different parameters it is refused with 400 `idempotency_error` (CHECKLIST 1, 13;
+  `Simulator.idempotent`).
 * Error mode `decline` answers 402 `card_error` / `refund_declined` (saved like Stripe).
 
 Payment intents of the seeded ERP orders exist from the start; `POST /v1/payment_intents`
@@ -18,8 +16,6 @@ creates more (confirmed at once, as a sandbox may).
 
 from __future__ import annotations
 
-import hashlib
-import json
 from typing import Any
 
 from connectors.sandbox import seed
@@ -33,7 +29,7 @@ from connectors.sandbox.http import (
 )
 from connectors.sandbox.store import Doc
 
-INTENT, REFUND, IDEM = "payment.intent", "payment.refund", "payment.idempotency"
+INTENT, REFUND = "payment.intent", "payment.refund"
 REASONS = ("duplicate", "fraudulent", "requested_by_customer")
 
 
@@ -46,42 +42,6 @@ class PaymentSimulator(Simulator):
         ("POST", r"/v1/payment_intents", "create_payment_intent"),
         ("GET", r"/v1/payment_intents/(?P<intent_id>[A-Za-z0-9_]+)", "get_payment_intent"),
     )
-
-    # --- idempotency ------------------------------------------------------------------
-
-    def _idempotent(self, request: SimRequest, params: dict[str, Any], run) -> SimResponse:
-        key = (request.header("idempotency-key") or "").strip()
-        if not key:
-            return run()
-        if len(key) > 255:
-            raise BadRequest("Idempotency-Key is longer than 255 characters")
-        fingerprint = hashlib.sha256(
-            json.dumps([request.method, request.path, params], sort_keys=True).encode()
-        ).hexdigest()
-        if not self.store.insert_if_absent(IDEM, key, {"fingerprint": fingerprint}):
-            saved = self.store.get(IDEM, key) or {}
-            if saved.get("fingerprint") != fingerprint:
-                return error_response(
-                    400,
-                    "Keys for idempotent requests can only be used with the same parameters "
-                    "they were first used with. Try using a key other than "
-                    f"'{key}' if you meant to execute a different request.",
-                    "idempotency_key_in_use", type="idempotency_error")
-            if "status" not in saved:
-                return error_response(409, "There is currently another in-progress request "
-                                      "using this idempotency key.", "idempotency_key_in_use",
-                                      type="idempotency_error")
-            return SimResponse(saved["status"], saved["body"].encode(),
-                               (("Content-Type", "application/json"),
-                                ("Idempotent-Replayed", "true")))
-        try:
-            response = run()
-        except Exception:
-            self.store.delete(IDEM, key)  # nothing was done: the key may be used again
-            raise
-        self.store.put(IDEM, key, {"fingerprint": fingerprint, "status": response.status,
-                                   "body": response.body.decode()})
-        return response
 
     # --- payment intents --------------------------------------------------------------
 
@@ -108,7 +68,7 @@ class PaymentSimulator(Simulator):
             self.store.put(INTENT, intent["id"], intent)
             return json_response(200, intent)
 
-        return self._idempotent(request, params, run)
+        return self.idempotent(request, params, run)
 
     def get_payment_intent(self, request: SimRequest, intent_id: str) -> SimResponse:
         intent = self._intent(intent_id)
@@ -120,7 +80,7 @@ class PaymentSimulator(Simulator):
 
     def create_refund(self, request: SimRequest) -> SimResponse:
         params = request.form()
-        return self._idempotent(request, params, lambda: self._refund(params))
+        return self.idempotent(request, params, lambda: self._refund(params))
 
     def _refund(self, params: dict[str, Any]) -> SimResponse:
         intent_id = params.get("payment_intent") or ""

@@ -101,6 +101,8 @@ def test_an_admin_switches_modes_with_a_token_or_a_session_with_csrf(client):
     assert overview["systems"]["payment"]["base_url"].endswith("/sandbox/payment")
     assert client.post("/sandbox/_control/payment/mode", headers=auth,
                        json={"mode": "explode"}).status_code == 400
+    assert client.post("/sandbox/_control/crm/mode", headers=auth,
+                       json={"mode": "decline"}).status_code == 400
     login(client, admin)
     assert client.post("/sandbox/_control/payment/mode", json={"mode": None}
                        ).status_code == 400  # no CSRF token
