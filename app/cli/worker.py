@@ -28,6 +28,7 @@ from redis import Redis
 from rq import Queue, SimpleWorker, Worker
 
 from app.flows import outbox
+from app.hooks import process as webhook_deliveries
 from app.jobs import EXTENSION_KEY, create_dispatcher, worker_entry
 from app.jobs.dispatcher import get_dispatcher
 from app.jobs.rq_backend import SERIALIZER
@@ -75,6 +76,7 @@ class TimerSweeper:
             with self.app.app_context():
                 sweep_due_timers()
                 outbox.sweep_pending(current_app.config["OUTBOX_REDELIVER_SECONDS"])
+                webhook_deliveries.sweep_received(current_app.config["OUTBOX_REDELIVER_SECONDS"])
                 incidents.record_queue_failures(get_dispatcher().failures(100))
         except Exception:
             log.exception("timer sweep failed; trying again in %ss", self.interval)

@@ -15,6 +15,7 @@ second UPDATE matches nothing (PostgreSQL makes it wait for the first commit).
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from app.extensions import db
 from app.flows import service
@@ -49,6 +50,25 @@ def process(delivery_id: int) -> None:
         _finish(row, "delivered", delivered, None)
     else:
         _finish(row, "unmatched", [], f"no case waits for {row.message} {row.correlation!r}")
+
+
+def sweep_received(older_than_seconds: float) -> list[int]:
+    """Enqueue deliveries still `received` after `older_than_seconds` (a lost job).
+
+    The row is the source of truth, as for outbox rows: if the queue lost the job (Redis
+    down at the hand-over, a worker killed), the worker's sweeper hands it over again;
+    the claim in `process` keeps it to one delivery.
+    """
+    cutoff = utcnow() - timedelta(seconds=older_than_seconds)
+    ids = list(db.session.scalars(
+        db.select(WebhookDelivery.id)
+        .where(WebhookDelivery.status == "received", WebhookDelivery.received_at <= cutoff)
+        .order_by(WebhookDelivery.id).limit(500)
+    ))
+    for delivery_id in ids:
+        enqueue(PROCESS_JOB, delivery_id, job_id=f"webhook:{delivery_id}:sweep",
+                after_commit=False)
+    return ids
 
 
 def deliver_again(delivery_id: int, actor=None) -> WebhookDelivery:

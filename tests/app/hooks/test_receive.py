@@ -179,3 +179,23 @@ def test_the_secret_and_body_never_reach_logs_or_job_arguments(client, carrier, 
     text = caplog.text
     assert WEBHOOK_SECRET not in text and "RMA-000123" not in text and "1Z999" not in text
     assert "webhook refused" in text and "bad_signature" in text
+
+
+def test_a_delivery_whose_job_was_lost_is_handed_over_again_by_the_sweeper(client, carrier):
+    from app.hooks.process import sweep_received
+    from app.jobs import get_dispatcher
+
+    instance = start_waiting()
+    backend = get_dispatcher().backend
+    original, backend.submit = backend.submit, lambda request: None  # the queue loses it
+    try:
+        post(client, event())
+    finally:
+        backend.submit = original
+    settle()
+    assert deliveries()[0].status == "received"
+    assert sweep_received(older_than_seconds=3600) == []  # not yet overdue
+    assert sweep_received(older_than_seconds=0) == [deliveries()[0].id]
+    settle()
+    assert deliveries()[0].status == "delivered"
+    assert db.session.get(FlowInstance, instance.id).status == "completed"
