@@ -24,3 +24,9 @@ def register_blueprints(app: Flask) -> None:
     from app.portal import bp as portal_bp
 
     app.register_blueprint(portal_bp)
+
+    from app.hooks import bp as hooks_bp
+    from app.web.connectors import bp as connectors_bp
+
+    app.register_blueprint(hooks_bp)
+    app.register_blueprint(connectors_bp)
