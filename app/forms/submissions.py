@@ -74,7 +74,7 @@ def accept_submission(
     checked_input = check_input(form, form_data, files=placeholders, context=context)
     for key, problem in problems.items():
         if key.replace("/", ".") not in checked_input.outcome.hidden:
-            checked_input.problems.setdefault(key, problem)
+            checked_input.problems[key] = problem  # more precise than "required"
     if not checked_input.ok:
         errors = messages_for(form, checked_input.problems, locale)
         return FormResult(False, checked_input.data, errors, [])
