@@ -9,7 +9,7 @@ from flask import Flask
 from flask.cli import FlaskGroup
 
 #: Modules under app/cli/; each exposes `commands`, a list of click commands or groups.
-COMMAND_MODULES = ("db", "users", "secrets", "bundles", "worker", "flows")
+COMMAND_MODULES = ("db", "users", "secrets", "bundles", "worker", "flows", "reports")
 
 
 def _create_app() -> Flask:

@@ -13,10 +13,59 @@ down_revision = '0006'
 branch_labels = None
 depends_on = None
 
+BIG_ID = sa.BigInteger().with_variant(sa.Integer(), 'sqlite')
+JSON_DOC = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql')
+
 
 def upgrade() -> None:
-    pass
+    # The built-in `returns` projection (runtime/reports/projections/returns.json).
+    op.create_table('report_returns',
+    sa.Column('id', BIG_ID, nullable=False),
+    sa.Column('public_id', sa.String(length=32), nullable=False),
+    sa.Column('case_number', sa.String(length=64), nullable=True),
+    sa.Column('instance_id', sa.BigInteger(), nullable=True),
+    sa.Column('flow_version', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('last_event_id', sa.BigInteger(), nullable=True),
+    sa.Column('country', sa.String(length=2), nullable=True),
+    sa.Column('sku', sa.String(length=64), nullable=True),
+    sa.Column('category', sa.String(length=64), nullable=True),
+    sa.Column('reason', sa.String(length=64), nullable=True),
+    sa.Column('value', sa.Float(), nullable=True),
+    sa.Column('currency', sa.String(length=3), nullable=True),
+    sa.Column('refund_amount', sa.Float(), nullable=True),
+    sa.Column('cost', sa.Float(), nullable=True),
+    sa.Column('grade', sa.String(length=16), nullable=True),
+    sa.Column('disposition', sa.String(length=32), nullable=True),
+    sa.Column('approved_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('received_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('refunded_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('cycle_hours', sa.Float(), nullable=True),
+    sa.Column('sla_breached', sa.Boolean(), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_report_returns')),
+    sa.UniqueConstraint('public_id', name=op.f('uq_report_returns_public_id')),
+    sa.UniqueConstraint('instance_id', name=op.f('uq_report_returns_instance_id'))
+    )
+    with op.batch_alter_table('report_returns', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_report_returns_created_at'), ['created_at'], unique=False)
+        batch_op.create_index('ix_report_returns_country_reason', ['country', 'reason'], unique=False)
+        batch_op.create_index('ix_report_returns_status', ['status'], unique=False)
+
+    op.create_table('report_cursors',
+    sa.Column('name', sa.String(length=64), nullable=False),
+    sa.Column('last_event_id', sa.BigInteger(), nullable=False),
+    sa.Column('gaps', JSON_DOC, nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('name', name=op.f('pk_report_cursors'))
+    )
 
 
 def downgrade() -> None:
-    pass
+    op.drop_table('report_cursors')
+    with op.batch_alter_table('report_returns', schema=None) as batch_op:
+        batch_op.drop_index('ix_report_returns_status')
+        batch_op.drop_index('ix_report_returns_country_reason')
+        batch_op.drop_index(batch_op.f('ix_report_returns_created_at'))
+    op.drop_table('report_returns')

@@ -1,0 +1,164 @@
+"""Boards in the app: who sees them, filters, drill-down to rows and a case, exports, XSS."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from html import unescape
+
+import pytest
+from openpyxl import load_workbook
+
+from app.cli.reports import install_boards
+from app.extensions import db
+from app.reports import demo
+from app.reports.tables import TABLES
+from app.services import definitions
+from tests.factories import login, make_user
+
+FORMULA = '=HYPERLINK("x")'
+XSS = '<script>alert(1)</script>"><img src=x onerror=alert(2)>'
+
+
+@pytest.fixture
+def seeded(app):
+    install_boards()
+    demo.generate(400, seed=7)
+    return app
+
+
+@pytest.fixture
+def manager(client):
+    user = make_user("manager")
+    login(client, user)
+    return user
+
+
+def _count(**where) -> int:
+    table = TABLES["returns"]
+    query = db.select(db.func.count()).select_from(table)
+    for name, value in where.items():
+        query = query.where(table.c[name] == value)
+    return db.session.execute(query).scalar_one()
+
+
+def test_staff_and_anonymous_cannot_see_boards(client, seeded):
+    assert client.get("/dashboards/returns.operations").status_code in (302, 401)
+    login(client, make_user("staff"))
+    assert client.get("/dashboards/returns.operations").status_code == 403
+
+
+def test_board_renders_every_widget(client, seeded, manager):
+    page = client.get("/dashboards/returns.operations?period_from=2000-01-01")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    for title in ("Returns by country", "Returns per week", "Most returned SKUs",
+                  "SLA breach rate", "Median cycle time"):
+        assert title in html
+    assert f"{_count():,}" in html  # the KPI shows the true number of cases
+    assert "<script>" not in html.split("</head>")[1]  # no inline script in the body
+
+
+def test_quality_board_renders_pie_funnel_stacked_heatmap_area(client, seeded, manager):
+    html = client.get("/dashboards/returns.quality?period_from=2000-01-01").get_data(as_text=True)
+    figures = [json.loads(unescape(f)) for f in re.findall(r"data-figure='([^']*)'", html)]
+    types = {trace["type"] for figure in figures for trace in figure["data"]}
+    assert types == {"pie", "funnel", "bar", "heatmap", "scatter"}
+    stacked = next(f for f in figures if f["layout"].get("barmode") == "stack")
+    # one series per grade, and one for cases not inspected yet
+    assert {t["name"] for t in stacked["data"]} == {"A", "B", "C", "D", "(none)"}
+
+
+def test_drill_country_reason_sku_rows_case(client, seeded, manager):
+    base = "/dashboards/returns.operations/widgets/by_country?period_from=2000-01-01"
+    level1 = client.get(base + "&path=DE").get_data(as_text=True)
+    assert "Country: DE" in level1 and "by reason" in level1
+    reason = db.session.execute(
+        db.select(TABLES["returns"].c.reason).where(TABLES["returns"].c.country == "DE").limit(1)
+    ).scalar_one()
+    level2 = client.get(base + f"&path=DE&path={reason}").get_data(as_text=True)
+    assert "by sku" in level2
+    sku = db.session.execute(
+        db.select(TABLES["returns"].c.sku).where(TABLES["returns"].c.country == "DE",
+                                                  TABLES["returns"].c.reason == reason).limit(1)
+    ).scalar_one()
+    rows = client.get(base + f"&path=DE&path={reason}&path={sku}").get_data(as_text=True)
+    expected = _count(country="DE", reason=reason, sku=sku)
+    assert f"{expected:,} cases" in rows
+    links = re.findall(r'href="(/dashboards/cases/[0-9a-f]{32})"', rows)
+    assert len(links) == min(expected, 50)
+    case = client.get(links[0])
+    assert case.status_code == 200
+    assert "DEMO-" in case.get_data(as_text=True)
+
+
+def test_filters_apply_at_every_level_and_bad_values_are_422(client, seeded, manager):
+    base = "/dashboards/returns.operations/widgets/by_country"
+    rows = client.get(f"{base}?period_from=2000-01-01&country=FR&path=FR&path=size&path=x")
+    assert rows.status_code == 200
+    assert "0 cases" in rows.get_data(as_text=True)
+    assert client.get(f"{base}?period_from=not-a-date").status_code == 422
+    too_deep = "&".join(["path=a"] * 5)
+    assert client.get(f"{base}?{too_deep}").status_code == 422
+    assert client.get("/dashboards/returns.operations/widgets/nope").status_code == 404
+    assert client.get("/dashboards/no.such.board").status_code == 404
+
+
+def test_sql_in_a_filter_is_just_a_value(client, seeded, manager):
+    before = _count()
+    evil = "DE' OR '1'='1'; DROP TABLE report_returns; --"
+    page = client.get("/dashboards/returns.operations", query_string={
+        "period_from": "2000-01-01", "country": evil, "status": "x' OR 1=1 --"})
+    assert page.status_code == 200
+    assert ">0<" in page.get_data(as_text=True).replace(" ", "")  # nothing matches
+    assert _count() == before
+
+
+def test_exports_neutralise_formulas(client, seeded, manager):
+    table = TABLES["returns"]
+    first = db.select(db.func.min(table.c.id)).scalar_subquery()
+    db.session.execute(table.update().where(table.c.id == first)
+                       .values(country="DE", reason=FORMULA, sku="@SUM(1)"))
+    db.session.commit()
+    url = "/dashboards/returns.operations/widgets/by_country/export.csv?period_from=2000-01-01"
+    got = client.get(url + "&path=DE")
+    assert got.status_code == 200
+    assert got.headers["Content-Disposition"].startswith("attachment;")
+    text = got.get_data().decode("utf-8-sig")
+    cells = [c for row in csv.reader(io.StringIO(text)) for c in row]
+    assert "'=HYPERLINK(\"x\")" in cells
+    assert not any(c.startswith(("=", "+", "@")) for c in cells)
+    rows = client.get(url.split("?")[0], query_string={
+        "period_from": "2000-01-01", "path": ["DE", FORMULA, "@SUM(1)"]})
+    cells = [c for row in csv.reader(io.StringIO(rows.get_data().decode("utf-8-sig"))) for c in row]
+    assert "'@SUM(1)" in cells and "'=HYPERLINK(\"x\")" in cells
+    xlsx = client.get("/dashboards/returns.operations/export.xlsx?period_from=2000-01-01")
+    book = load_workbook(io.BytesIO(xlsx.data))
+    assert "Returns by country" in book.sheetnames
+    widget = client.get(url.replace("csv", "xlsx") + "&path=DE")
+    sheet = load_workbook(io.BytesIO(widget.data)).worksheets[0]
+    values = [c.value for row in sheet.iter_rows() for c in row]
+    assert "'=HYPERLINK(\"x\")" in values
+    assert not any(isinstance(v, str) and v.startswith(("=", "+", "@")) for v in values)
+
+
+def test_titles_are_escaped_and_roles_restrict(client, app, manager):
+    widget = {"id": "n", "title": XSS, "dataset": "returns", "chart": "kpi",
+              "measures": [{"id": "c", "agg": "count"}]}
+    body = {"roles": ["finance"], "widgets": [widget]}
+    definitions.save_draft("dashboard", "xss.board", XSS, body)
+    definitions.publish("dashboard", "xss.board")
+    db.session.commit()
+    assert client.get("/dashboards/xss.board").status_code == 403
+    assert "xss.board" not in client.get("/dashboards/").get_data(as_text=True)
+    login(client, make_user("admin"))
+    html = client.get("/dashboards/xss.board").get_data(as_text=True)
+    assert XSS not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "xss.board" in client.get("/dashboards/").get_data(as_text=True)
+
+
+def test_plotly_is_served_locally(client, manager):
+    got = client.get("/dashboards/assets/plotly.min.js")
+    assert got.status_code == 200 and b"plotly" in got.data[:2000].lower()
