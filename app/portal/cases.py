@@ -26,6 +26,7 @@ from app.mail import MailError, send_mail
 from app.models import FlowInstance, Task, utcnow
 from app.portal import i18n, links
 from app.portal.offers import PortalOffer
+from app.portal.status import CLOSED
 from runtime.flows import FormSubmitted
 
 CLIENT_TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,48}$")
@@ -96,7 +97,7 @@ class FormRequest:
 
 def open_customer_request(instance: FlowInstance) -> FormRequest | None:
     """The oldest open form request addressed to the customer, if the case waits for one."""
-    if instance.status != "running":
+    if instance.status in CLOSED:
         return None
     spec = specs.flow_spec(instance.flow_key, instance.flow_version)
     tasks = db.session.scalars(

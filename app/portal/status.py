@@ -22,6 +22,8 @@ from app.models import FlowInstance, InstanceEvent, StoredFile, Submission
 from app.portal import i18n
 from app.portal.offers import PortalOffer
 
+#: Statuses of a case that is over (runtime/flows/status.py); anything else is still open.
+CLOSED = frozenset({"completed", "rejected", "cancelled"})
 ENDED_MESSAGES = {"completed": "event.completed", "rejected": "event.rejected",
                   "cancelled": "event.cancelled"}
 
@@ -64,14 +66,14 @@ def timeline(instance: FlowInstance, offer: PortalOffer | None, locale: str) -> 
         elif event.type == "instance_ended":
             key = ENDED_MESSAGES.get(str(data.get("status")), "event.closed")
             entries.append(TimelineEntry(event.at, i18n.translate(key, locale)))
-    if instance.status == "running" and len(entries) > 1:
+    if instance.status not in CLOSED and len(entries) > 1:
         entries[-1] = TimelineEntry(entries[-1].at, entries[-1].text, current=True)
     return entries
 
 
 def next_step(instance: FlowInstance, offer: PortalOffer | None, locale: str) -> str:
     """What the customer should expect now, in their language."""
-    if instance.status != "running":
+    if instance.status in CLOSED:
         return i18n.translate("status.closed", locale)
     steps = offer.steps if offer else {}
     entered = db.session.scalars(
