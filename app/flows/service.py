@@ -13,6 +13,8 @@ import secrets
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import insert
+
 from app.extensions import db
 from app.flows import effects, specs
 from app.flows.cases import next_case_number
@@ -141,7 +143,8 @@ def _run(instance: FlowInstance, spec: Any, state: InstanceState, event: Event) 
     """Advance, then write the step with one flush (a new instance: two) and one outbox
     statement: the fewest round trips the ORM allows (bench/engine.py counts them)."""
     now: datetime = event.at or utcnow()
-    step = advance(spec, state, event, specs.environment(now))
+    with db.session.no_autoflush:  # table/calendar lookups must not write a new instance early
+        step = advance(spec, state, event, specs.environment(now))
     instance.state = step.state.to_dict()
     instance.variables = instance.state.get("variables", {})
     instance.status = step.state.status.value
@@ -152,22 +155,27 @@ def _run(instance: FlowInstance, spec: Any, state: InstanceState, event: Event) 
     if instance.id is None:  # a new instance: one INSERT with its first state, for its id
         db.session.flush()
     with db.session.no_autoflush:
-        for seq, record in enumerate(step.log, first_seq):  # the first record is the event
-            _append(instance, seq, record.type, record.node_id, record.to_dict(), now)
+        for record in step.log:
             if record.type == "incident_raised":
                 _open_incident(instance, record)
         batch = effects.apply_all(instance, spec, step.effects, now)
         _sync_message_waits(instance, state, step.state)
     db.session.flush()
+    _append_history(instance, first_seq, step, now)
     effects.flush_outbox(batch)
     return step
 
 
-def _append(instance: FlowInstance, seq: int, kind: str, node_id: str | None, data: dict,
-            now) -> None:
-    """One history row (the log alone can replay the instance: its first row is the event)."""
-    db.session.add(InstanceEvent(instance_id=instance.id, seq=seq, type=kind[:48],
-                                 node_id=node_id, data=data, at=now))
+def _append_history(instance: FlowInstance, first_seq: int, step: Step, now: datetime) -> None:
+    """The step's log as instance_events rows: one Core executemany, no ORM objects.
+
+    The first record is the event itself, so the log alone can replay the instance.
+    """
+    rows = [{"instance_id": instance.id, "seq": seq, "type": record.type[:48],
+             "node_id": record.node_id, "data": record.to_dict(), "at": now}
+            for seq, record in enumerate(step.log, first_seq)]
+    if rows:
+        db.session.execute(insert(InstanceEvent.__table__), rows)
 
 
 def _open_incident(instance: FlowInstance, record: Any) -> None:
