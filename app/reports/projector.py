@@ -92,9 +92,10 @@ def _one_batch(name: str, batch: int) -> int:
     fresh = sorted(i for i in seen if i > cursor.last_event_id)
     expected = cursor.last_event_id + 1
     for event_id in fresh:
-        for missing in range(expected, event_id):
-            if len(gaps) < MAX_GAPS:
-                gaps[str(missing)] = now.isoformat()
+        for missing in range(max(expected, event_id - MAX_GAPS), event_id):
+            if len(gaps) >= MAX_GAPS:
+                break
+            gaps[str(missing)] = now.isoformat()
         expected = event_id + 1
     if fresh:
         cursor.last_event_id = fresh[-1]

@@ -95,9 +95,9 @@ def _text(value: Any) -> str:
 
 
 def _sheet_title(title: str, used: set[str]) -> str:
-    """Excel sheet names: at most 31 characters, none of []:*?/\\, unique."""
-    clean = "".join("_" if ch in "[]:*?/\\" else ch for ch in title).strip() or "Sheet"
-    clean = str(neutralise(clean)).lstrip("'")[:31] or "Sheet"
+    """Excel sheet names: at most 31 characters, none of []:*?/\\, unique (never evaluated)."""
+    clean = "".join("_" if ch in "[]:*?/\\" else ch for ch in title).strip().strip("'")
+    clean = clean[:31] or "Sheet"
     name, n = clean, 2
     while name.lower() in used:
         suffix = f" ({n})"

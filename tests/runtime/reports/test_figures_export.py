@@ -1,0 +1,113 @@
+"""Every chart type renders a figure; exports neutralise formulas; specs refuse bad boards."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime, timedelta
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from runtime.exceptions import DefinitionError
+from runtime.reports import figures
+from runtime.reports.export import DANGEROUS_PREFIXES, neutralise, to_csv, to_xlsx
+from runtime.reports.projection import CaseFacts, EventFacts, load_projection, project_case
+from runtime.reports.shape import Kpi
+from runtime.reports.spec import CHARTS, parse_dashboard
+
+
+def make_widget(chart: str):
+    dims = [{"field": "country"}, {"field": "reason"}] if chart in ("stacked_bar", "heatmap") \
+        else ([] if chart == "kpi" else [{"field": "country"}])
+    body = {"widgets": [{"id": "w", "title": "W", "dataset": "returns", "chart": chart,
+                         "measures": [{"id": "n", "agg": "count"}], "dimensions": dims}]}
+    return parse_dashboard("B", body).widgets[0]
+
+
+FRAME_2D = pd.DataFrame({"_d0": ["DE", "DE", "FR"], "_d1": ["size", "late", "size"],
+                         "n": [5, 2, 3]})
+FRAME_1D = pd.DataFrame({"_d0": ["DE", "FR", "GB"], "n": [5, 3, 1]})
+
+
+@pytest.mark.parametrize("chart", CHARTS)
+def test_every_chart_type_renders(chart):
+    w = make_widget(chart)
+    frame = FRAME_2D if len(w.dimensions) == 2 else FRAME_1D
+    figure = figures.build_figure(frame, w, w.dimensions)
+    assert figure["data"], chart
+    trace = figure["data"][0]
+    expected = {"kpi": "indicator", "bar": "bar", "stacked_bar": "bar", "line": "scatter",
+                "area": "scatter", "pie": "pie", "table": "table", "funnel": "funnel",
+                "heatmap": "heatmap"}[chart]
+    assert trace["type"] == expected
+    if chart not in ("kpi", "table"):
+        assert "customdata" in trace  # what a click sends back for drill-down
+    if chart == "stacked_bar":
+        assert figure["layout"]["barmode"] == "stack" and len(figure["data"]) == 2
+    if chart == "area":
+        assert trace["fill"] == "tozeroy"
+
+
+def test_kpi_trend():
+    assert Kpi(120, 100).change == pytest.approx(0.2)
+    assert Kpi(80, 100).change == pytest.approx(-0.2)
+    assert Kpi(5, None).change is None and Kpi(5, 0).change is None
+    figure = figures.kpi_figure(Kpi(120, 100), make_widget("kpi"))
+    assert figure["data"][0]["delta"]["reference"] == 100
+
+
+@pytest.mark.parametrize("prefix", DANGEROUS_PREFIXES)
+def test_neutralise_each_dangerous_prefix(prefix):
+    assert neutralise(prefix + "cmd|' /C calc'!A0") == "'" + prefix + "cmd|' /C calc'!A0"
+
+
+def test_exports_keep_numbers_and_neutralise_text():
+    frame = pd.DataFrame({"=Header": ["=1+2", "+SUM(A1)", "-3", "@x", "\tx", "\rx", "ok", "中文"],
+                          "n": [-1, 2, 3, 4, 5, 6, 7, 8]})
+    rows = list(csv.reader(io.StringIO(to_csv(frame).decode("utf-8-sig"))))
+    assert rows[0] == ["'=Header", "n"]
+    assert [r[0] for r in rows[1:]] == ["'=1+2", "'+SUM(A1)", "'-3", "'@x", "'\tx", "'\rx",
+                                        "ok", "中文"]
+    assert rows[1][1] == "-1"  # a negative number is a number, not a formula
+    book = load_workbook(io.BytesIO(to_xlsx({"=evil/sheet": frame, "Second": frame})))
+    assert book.sheetnames == ["=evil_sheet", "Second"]
+    cells = [c.value for c in book.worksheets[0]["A"]]
+    assert cells[1:4] == ["'=1+2", "'+SUM(A1)", "'-3"]
+    assert [c.value for c in book.worksheets[0]["B"]][1] == -1
+
+
+def test_spec_refuses_duplicate_ids_and_bad_sort():
+    w = {"id": "a", "title": "A", "dataset": "returns", "chart": "bar",
+         "measures": [{"id": "n", "agg": "count"}], "dimensions": [{"field": "country"}]}
+    with pytest.raises(DefinitionError) as err:
+        parse_dashboard("B", {"widgets": [w, w]})
+    assert err.value.pointer == "/widgets/1/id"
+    with pytest.raises(DefinitionError):
+        parse_dashboard("B", {"widgets": [{**w, "sort": {"by": "nope"}}]})
+    with pytest.raises(DefinitionError):
+        parse_dashboard("B", {"widgets": [{**w, "chart": "heatmap"}]})
+
+
+def test_project_case_is_a_pure_fold():
+    spec = load_projection("returns")
+    t0 = datetime(2026, 3, 1, tzinfo=UTC)
+    facts = CaseFacts("p" * 32, "RMA-1", 7, 1, "completed", t0, t0 + timedelta(hours=300),
+                      {"country": "DE", "item_value": {"amount": "49.90", "currency": "EUR"},
+                       "refund": {"amount": 49.9}, "inspection": {"grade": "A"}})
+    events = [
+        EventFacts(3, "message_received", "wait", {"data": {"name": "parcel_received"}},
+                   t0 + timedelta(days=5)),
+        EventFacts(1, "event", None, {"data": {"type": "started"}}, t0),
+        EventFacts(2, "task_decided", "review", {"data": {"outcome": "approve"}},
+                   t0 + timedelta(hours=4)),
+        EventFacts(4, "service_succeeded", "refund", {"data": {}}, t0 + timedelta(hours=300)),
+    ]
+    row = project_case(spec, facts, events)
+    assert row["approved_at"] == t0 + timedelta(hours=4)
+    assert row["received_at"] == t0 + timedelta(days=5)
+    assert row["value"] == 49.9 and row["grade"] == "A" and row["sku"] is None
+    assert row["cycle_hours"] == 300 and row["sla_breached"] is True
+    assert row["last_event_id"] == 4
+    assert project_case(spec, facts, list(reversed(events))) == row  # order-independent
