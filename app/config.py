@@ -43,7 +43,7 @@ class DefaultConfig:
     SANDBOX_ENABLED: bool | None = None
     SANDBOX_SECRET: str | None = None  # derives the sandbox API keys; default: from SECRET_KEY
     SANDBOX_WEBHOOK_SECRET: str | None = None  # signs sandbox webhooks; default: derived
-    SANDBOX_CALLBACK_BASE_URL: str | None = None  # this app as the sandbox sees it; PUBLIC_BASE_URL
+    SANDBOX_CALLBACK_BASE_URL: str | None = None  # where sandbox webhooks go; PUBLIC_BASE_URL
     SANDBOX_CONNECTOR_KEYS: dict[str, str] = {}  # system -> connector key in /hooks/<key>/...
     PUBLIC_BASE_URL = "http://127.0.0.1:5000"  # host for links in e-mails, never the request's
     MAIL_BACKEND: str | None = None  # "smtp" | "file"; default: smtp when MAIL_SERVER is set

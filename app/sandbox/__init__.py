@@ -36,7 +36,7 @@ def init_app(app: Flask) -> None:
 
 
 def _allowlist_own_host(app: Flask) -> None:
-    host = urlsplit(app.config.get("SANDBOX_CALLBACK_BASE_URL") or app.config["PUBLIC_BASE_URL"])
+    host = urlsplit(app.config["PUBLIC_BASE_URL"])
     value = app.config.get("CONNECTOR_ALLOWLIST") or []
     items = [v.strip() for v in value.split(",")] if isinstance(value, str) else list(value)
     if host.hostname and host.hostname not in items:
@@ -53,9 +53,13 @@ def root_secret() -> str:
 
 
 def base_url() -> str:
-    """Where this app is reached; the sandbox connectors and webhooks use it."""
-    return str(current_app.config.get("SANDBOX_CALLBACK_BASE_URL")
-               or current_app.config["PUBLIC_BASE_URL"]).rstrip("/")
+    """Where this app is reached (`PUBLIC_BASE_URL`): the installed connectors call it."""
+    return str(current_app.config["PUBLIC_BASE_URL"]).rstrip("/")
+
+
+def callback_base_url() -> str:
+    """Where the simulators post their webhooks: this app unless configured otherwise."""
+    return str(current_app.config.get("SANDBOX_CALLBACK_BASE_URL") or base_url()).rstrip("/")
 
 
 def settings() -> SandboxSettings:
@@ -63,6 +67,6 @@ def settings() -> SandboxSettings:
     return SandboxSettings(
         root_secret=root,
         webhook_secret=current_app.config.get("SANDBOX_WEBHOOK_SECRET") or webhook_secret(root),
-        callback_base_url=base_url(),
+        callback_base_url=callback_base_url(),
         connector_keys=dict(current_app.config.get("SANDBOX_CONNECTOR_KEYS") or {}),
     )

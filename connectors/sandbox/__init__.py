@@ -18,15 +18,19 @@ from connectors.sandbox.base import (
     sign,
     webhook_secret,
 )
+from connectors.sandbox.carrier import CarrierSimulator
 from connectors.sandbox.crm import CrmSimulator
 from connectors.sandbox.erp import ErpSimulator
 from connectors.sandbox.fx import FxSimulator
 from connectors.sandbox.http import BadRequest, SimRequest, SimResponse, error_response
 from connectors.sandbox.payment import PaymentSimulator
 from connectors.sandbox.store import MemoryStore, Store
+from connectors.sandbox.wms import WmsSimulator
 
 SIMULATORS: dict[str, type[Simulator]] = {
-    sim.system: sim for sim in (PaymentSimulator, CrmSimulator, ErpSimulator, FxSimulator)
+    sim.system: sim
+    for sim in (PaymentSimulator, CrmSimulator, ErpSimulator, WmsSimulator, CarrierSimulator,
+                FxSimulator)
 }
 
 

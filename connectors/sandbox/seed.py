@@ -155,3 +155,18 @@ def payment_intents(now: datetime) -> dict[str, dict[str, Any]]:
 def contacts() -> list[dict[str, Any]]:
     return [{"id": customer_id(r["email"]), "email": r["email"], "name": r["name"],
              "country": r["country"], "tier": r["tier"]} for r in _ORDERS]
+
+
+WAREHOUSES: dict[str, dict[str, str]] = {
+    "EU-BER": {"name": "Returns Centre EU", "line1": "Lahnstraße 40", "city": "Berlin",
+               "postal_code": "12055", "country": "DE"},
+    "UK-MAN": {"name": "Returns Centre UK", "line1": "Unit 4, Trafford Park", "city": "Manchester",
+               "postal_code": "M17 1SN", "country": "GB"},
+    "US-SEA": {"name": "Returns Center US", "line1": "6100 4th Ave S", "city": "Seattle",
+               "postal_code": "98108", "country": "US"},
+    "AU-SYD": {"name": "Returns Centre AU", "line1": "12 Bourke Rd", "city": "Alexandria",
+               "postal_code": "2015", "country": "AU"},
+    "CN-SHA": {"name": "Returns Centre CN", "line1": "1000 Jinqiao Road", "city": "Shanghai",
+               "postal_code": "201206", "country": "CN"},
+}
+"""Return warehouses by code: the carrier's label destinations and the WMS's sites."""
