@@ -107,6 +107,7 @@ def test_the_secret_never_reaches_logs_or_the_call_log(erp, caplog):
     with pytest.raises(ServerFailed):
         connectors.call("erp.test", "ping", {})
     db.session.commit()
+    assert "connector=erp.test" in caplog.text and "status=500" in caplog.text  # captured
     assert SECRET not in caplog.text
     assert all(SECRET not in (row.error or "") for row in calls())
     raw = db.session.execute(db.text("SELECT ciphertext FROM connector_credentials")).scalar()

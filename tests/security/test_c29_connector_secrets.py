@@ -102,9 +102,10 @@ def test_the_journey_really_called_out_and_failed_once(journey):
 
 
 def test_secrets_never_reach_the_logs(journey):
-    text = journey["logs"].text
+    records = journey["logs"].get_records("setup")  # the journey runs in the fixture
+    text = "\n".join(f"{r.getMessage()} {r.__dict__!r}" for r in records)
     assert "connector=carrier.c29" in text and "webhook refused" in text  # logs were captured
-    assert "X-Api-Key" in text or "request_headers" in text or "status=500" in text
+    assert "request_headers" in text and "X-Api-Key" in text  # headers logged, redacted
     assert leaks(text) == []
 
 
