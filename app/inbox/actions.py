@@ -25,6 +25,9 @@ from runtime.exceptions import Conflict, FormloomError, NotFound, PermissionDeni
 
 def _sentence(err: Exception) -> str:
     text = str(err) or "That did not work."
+    details = getattr(err, "errors", None)
+    if details:
+        text = f"{text}: " + "; ".join(d.reason for d in details)
     text = text[:1].upper() + text[1:]
     return text if text.endswith((".", "!", "?")) else text + "."
 

@@ -72,8 +72,12 @@ def _act(task: Task, action: str, actor: User, locale: str,
 
         raise Conflict(tasks.why_not_available(task, actor))
     if not may_work_on(task, actor):
+        if task.assignee_id is not None:  # a colleague has it: say who
+            from runtime.exceptions import Conflict
+
+            raise Conflict(tasks.why_not_available(task, actor))
         from runtime.exceptions import PermissionDenied
 
-        raise PermissionDenied("someone else is working on this task")
+        raise PermissionDenied("this task is not yours or your team's to answer")
     task_forms.complete(task, action, actor, locale=locale)
     return "Approved." if action == "approve" else "Rejected."

@@ -11,8 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from runtime.timeutil import DEFAULT_CALENDAR, BusinessCalendar
+from runtime.timeutil import BusinessCalendar, compile_calendar
 
+#: Teams without a calendar of their own: every hour counts, so a wall-clock timeout
+#: ("PT24H") reads "due in 24h" rather than being squeezed into office hours.
+ROUND_THE_CLOCK = compile_calendar({"working_hours": {
+    day: [["00:00", "24:00"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}})
 #: Warn this long (working time) before the deadline unless the team says otherwise.
 DEFAULT_WARN_BEFORE = timedelta(hours=2)
 
@@ -36,10 +40,11 @@ def sla_badge(
     due_at: datetime | None, now: datetime, calendar: BusinessCalendar | None = None,
     warn_before: timedelta = DEFAULT_WARN_BEFORE,
 ) -> SlaBadge:
-    """The badge for a task due at `due_at`, seen at `now`, in `calendar`'s working hours."""
+    """The badge for a task due at `due_at`, seen at `now`, in `calendar`'s working hours
+    (round the clock when the team has no calendar)."""
     if due_at is None:
         return SlaBadge(SlaState.NONE, "no deadline")
-    calendar = calendar or DEFAULT_CALENDAR
+    calendar = calendar or ROUND_THE_CLOCK
     if due_at <= now:
         late = calendar.business_time_between(due_at, now)
         if late < timedelta(minutes=1):  # e.g. due on Saturday, seen on Sunday

@@ -14,21 +14,24 @@ from app.extensions import db
 from app.jobs.timers import FiredTimer, register_timer_handler, schedule_timer
 from app.models import Task, Team, TeamSla, utcnow
 from runtime.exceptions import DefinitionInvalid
-from runtime.timeutil import DEFAULT_CALENDAR, BusinessCalendar, compile_calendar
+from runtime.timeutil import BusinessCalendar, compile_calendar
 
 WARNING_KIND = "inbox.breach_warning"
 DEFAULT_WARN_MINUTES = 120
 
 
 def team_calendar(team_key: str | None) -> BusinessCalendar:
+    """The team's working hours; round the clock for a team that set none."""
+    from app.inbox.sla import ROUND_THE_CLOCK
+
     doc = (db.session.scalar(db.select(Team.calendar).where(Team.key == team_key))
            if team_key else None)
     if not doc:
-        return DEFAULT_CALENDAR
+        return ROUND_THE_CLOCK
     try:
         return compile_calendar(doc)
     except DefinitionInvalid:  # a broken calendar must not stop a task from being created
-        return DEFAULT_CALENDAR
+        return ROUND_THE_CLOCK
 
 
 def team_sla(team_key: str | None) -> TeamSla | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from app.inbox.sla import SlaState, sla_badge, working_day
+from app.inbox.sla import ROUND_THE_CLOCK, SlaState, sla_badge, working_day
 from runtime.timeutil import DEFAULT_CALENDAR, compile_calendar
 
 AMSTERDAM = compile_calendar({
@@ -51,15 +51,24 @@ def test_overdue_by_a_working_day_skips_the_night_and_the_holiday():
 
 def test_minutes_and_hours_and_just_overdue():
     now = at("2026-11-23T10:00")  # Monday, default calendar 09-17 UTC
-    assert sla_badge(at("2026-11-23T10:45"), now).text == "due in 45m"
-    assert sla_badge(at("2026-11-23T15:30"), now).text == "due in 5h"
-    late = sla_badge(at("2026-11-23T09:58:50"), now)
+    office = DEFAULT_CALENDAR
+    assert sla_badge(at("2026-11-23T10:45"), now, office).text == "due in 45m"
+    assert sla_badge(at("2026-11-23T15:30"), now, office).text == "due in 5h"
+    late = sla_badge(at("2026-11-23T09:58:50"), now, office)
     assert (late.state, late.text) == (SlaState.OVERDUE, "overdue by 1m")
-    assert sla_badge(at("2026-11-23T09:59:50"), now).text == "overdue"
+    assert sla_badge(at("2026-11-23T09:59:50"), now, office).text == "overdue"
+
+
+def test_teams_without_a_calendar_count_every_hour():
+    now = at("2026-11-21T10:00")  # a Saturday
+    assert sla_badge(at("2026-11-22T10:00"), now).text == "due in 1d"
+    assert sla_badge(at("2026-11-21T20:00"), now).text == "due in 10h"
+    assert sla_badge(at("2026-11-19T10:00"), now).text == "overdue by 2d"
+    assert working_day(ROUND_THE_CLOCK) == timedelta(hours=24)
 
 
 def test_overdue_outside_working_hours_counts_no_time_but_still_says_overdue():
-    badge = sla_badge(at("2026-11-21T10:00"), at("2026-11-22T10:00"))  # Sat -> Sun
+    badge = sla_badge(at("2026-11-21T10:00"), at("2026-11-22T10:00"), DEFAULT_CALENDAR)
     assert badge.state == SlaState.OVERDUE
     assert badge.text == "overdue"
 
@@ -67,8 +76,9 @@ def test_overdue_outside_working_hours_counts_no_time_but_still_says_overdue():
 def test_custom_warning_window():
     now = at("2026-11-23T09:00")
     due = at("2026-11-23T13:00")
-    assert sla_badge(due, now).state == SlaState.ON_TRACK
-    assert sla_badge(due, now, warn_before=timedelta(hours=4)).state == SlaState.DUE_SOON
+    assert sla_badge(due, now, DEFAULT_CALENDAR).state == SlaState.ON_TRACK
+    assert sla_badge(due, now, DEFAULT_CALENDAR,
+                     warn_before=timedelta(hours=4)).state == SlaState.DUE_SOON
 
 
 def test_working_day_length():
