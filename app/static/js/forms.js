@@ -442,8 +442,16 @@
       if (!el.parentElement.closest(".fl-row")) self.wrappers[el.getAttribute("data-fl-path")] = el;
     });
   }
+  // Inputs by name, looked up once: a 300-field form reads every field on each change.
   Form.prototype.inputs = function (name) {
-    return this.root.querySelectorAll('[name="' + name.replace(/"/g, "") + '"]');
+    if (!this.byName) {
+      var byName = {};
+      this.root.querySelectorAll("[name]").forEach(function (el) {
+        (byName[el.name] = byName[el.name] || []).push(el);
+      });
+      this.byName = byName;
+    }
+    return this.byName[name] || [];
   };
   Form.prototype.textOf = function (name) {
     var el = this.inputs(name)[0];
@@ -618,7 +626,7 @@
     errorEl.textContent = message || "";
     errorEl.hidden = !message;
     el.classList.toggle("fl-has-error", Boolean(message));
-    el.querySelectorAll(":scope > input, :scope > select, :scope > textarea, :scope > fieldset, :scope > .fl-money > input").forEach(function (i) {
+    el.querySelectorAll(":scope > input, :scope > select, :scope > textarea, :scope > fieldset, :scope > .fl-money-input > input").forEach(function (i) {
       if (message) {
         i.setAttribute("aria-invalid", "true");
         var ids = (i.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
@@ -658,6 +666,7 @@
         var holder = document.createElement("div");
         holder.innerHTML = html;
         rows.appendChild(holder.firstElementChild);
+        self.byName = null;
         refresh();
         self.update();
       });
@@ -665,6 +674,7 @@
         var button = event.target.closest(".fl-remove-row");
         if (!button) return;
         button.closest(".fl-row").remove();
+        self.byName = null;
         refresh();
         self.update();
       });
