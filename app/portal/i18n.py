@@ -65,8 +65,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     "status.timeline": {"en": "What has happened", "zh-CN": "处理进度"},
     "status.next": {"en": "What happens next", "zh-CN": "下一步"},
     "status.next_default": {
-        "en": "Our team is working on your case. We will e-mail you when something changes.",
-        "zh-CN": "我们的团队正在处理您的案件。如有进展，我们会通过电子邮件通知您。"},
+        "en": "Our team is working on your case. This page shows every step as it happens.",
+        "zh-CN": "我们的团队正在处理您的案件。每一步进展都会显示在此页面上。"},
+    "status.next_answer": {
+        "en": "Please answer our question above. Your case continues as soon as we have "
+              "your answer.",
+        "zh-CN": "请回答上方的问题。收到您的回复后，我们会继续处理您的案件。"},
     "status.closed": {"en": "This case is closed.", "zh-CN": "此案件已结束。"},
     "status.documents": {"en": "Your documents", "zh-CN": "您的文件"},
     "status.download": {"en": "Download", "zh-CN": "下载"},

@@ -66,7 +66,7 @@ def timeline(instance: FlowInstance, offer: PortalOffer | None, locale: str) -> 
         elif event.type == "instance_ended":
             key = ENDED_MESSAGES.get(str(data.get("status")), "event.closed")
             entries.append(TimelineEntry(event.at, i18n.translate(key, locale)))
-    if instance.status not in CLOSED and len(entries) > 1:
+    if instance.status not in CLOSED:
         entries[-1] = TimelineEntry(entries[-1].at, entries[-1].text, current=True)
     return entries
 

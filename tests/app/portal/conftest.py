@@ -12,6 +12,7 @@ import json
 import re
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -175,8 +176,9 @@ class FakeErp:
     failing: bool = False
 
 
-@pytest.fixture
-def erp(app) -> Iterator[FakeErp]:
+@contextmanager
+def running_erp() -> Iterator[FakeErp]:
+    """The fake ERP on a loopback port, for as long as the block runs."""
     state = FakeErp()
 
     class Handler(BaseHTTPRequestHandler):
@@ -206,15 +208,25 @@ def erp(app) -> Iterator[FakeErp]:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     state.url = f"http://127.0.0.1:{server.server_address[1]}"
-    app.config["CONNECTOR_ALLOWLIST"] = ["127.0.0.1"]
-    definitions.save_draft("connector", "erp.test", "ERP", erp_connector(state.url))
-    definitions.publish("connector", "erp.test")
-    db.session.commit()
     try:
         yield state
     finally:
         server.shutdown()
         server.server_close()
+
+
+def publish_erp_connector(app, url: str) -> None:
+    app.config["CONNECTOR_ALLOWLIST"] = ["127.0.0.1"]
+    definitions.save_draft("connector", "erp.test", "ERP", erp_connector(url))
+    definitions.publish("connector", "erp.test")
+    db.session.commit()
+
+
+@pytest.fixture
+def erp(app) -> Iterator[FakeErp]:
+    with running_erp() as state:
+        publish_erp_connector(app, state.url)
+        yield state
 
 
 def publish(kind: str, key: str, title: str, body: dict) -> None:

@@ -95,6 +95,7 @@ def test_need_more_info_is_answered_from_the_status_page(client, case):
     assert "We need more information from you" in html
     assert "Please describe the damage in more detail" in html
     assert "We asked you for more information" in html
+    assert "Please answer our question above." in html
     hidden = hidden_fields(html)
 
     empty = client.post(f"/portal/case/{token}/answer", data={**hidden, "details": ""},
