@@ -5,7 +5,8 @@ UPDATE (`received` -> `processing`) in the same transaction that delivers the me
 so two workers running it at once, or a queue delivering it twice, deliver it once: the
 second UPDATE matches nothing (PostgreSQL makes it wait for the first commit).
 
-    received --job--> delivered     one or more waiting instances got the message
+    received --job--> delivered     one or more waiting instances got the message, or
+                                    it started the flows it triggers (starts.py)
                   \\-> unmatched     nobody waits for it (yet): kept and shown to admins,
                                     who can deliver it again once the case waits
     a job that raises rolls back to `received` and becomes a job_failed incident whose
@@ -19,6 +20,7 @@ from datetime import timedelta
 
 from app.extensions import db
 from app.flows import service
+from app.hooks import starts
 from app.jobs import enqueue, job
 from app.models import utcnow
 from app.models.platform import WebhookDelivery
@@ -43,11 +45,16 @@ def process(delivery_id: int) -> None:
     row = db.session.get(WebhookDelivery, delivery_id)
     db.session.refresh(row)
     if not row.correlation:
-        _finish(row, "unmatched", [], "the delivery names no case (no correlation value)")
+        started = starts.start_flows(row.message or "", row.connector_key, row.event_id or "",
+                                     dict(row.data or {}))
+        note = None if started else "the delivery names no case (no correlation value)"
+        _finish(row, "delivered" if started else "unmatched", started, note)
         return
     delivered = service.send_message(row.message or "", row.correlation, dict(row.data or {}))
-    if delivered:
-        _finish(row, "delivered", delivered, None)
+    started = starts.start_flows(row.message or "", row.connector_key, row.event_id or "",
+                                 dict(row.data or {}))
+    if delivered or started:
+        _finish(row, "delivered", [*delivered, *started], None)
     else:
         _finish(row, "unmatched", [], f"no case waits for {row.message} {row.correlation!r}")
 
