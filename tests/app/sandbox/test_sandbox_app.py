@@ -145,3 +145,60 @@ def test_development_allowlists_its_own_host_only(tmp_path):
                       "INSTANCE_PATH": str(tmp_path)})
     assert app.config["SANDBOX_ENABLED"] is True
     assert app.config["CONNECTOR_ALLOWLIST"] == ["127.0.0.1"]
+
+
+def test_concurrent_refunds_on_the_database_store_stay_within_the_charge(served):
+    """Several workers refunding at once: row lock (PostgreSQL) / process lock (SQLite)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from app.flows.connector_calls import allowlist, connector_spec
+
+    install_connectors()
+    spec = connector_spec("payment")
+    secrets = {"api_key": credentials.get_secret("payment", "api_key", spec.base_url)}
+    allowed = allowlist()
+    pi = seed.payment_intent_id("SO-US-30412")  # 139.95 USD
+
+    def attempt(n):
+        key = "same" if n < 4 else f"k{n}"
+        try:
+            return call_action(spec, "create_refund", {"payment_intent": pi, "amount": 5000,
+                                                       "currency": "usd"},
+                               idempotency_key=key, secrets=secrets,
+                               transport=Transport(sleep=lambda s: None),
+                               allowlist=allowed).outputs["refund_id"]
+        except ClientRejected as exc:
+            return exc.status
+
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(attempt, range(8)))
+    from app.sandbox.store import DatabaseStore
+
+    refunds = DatabaseStore().list("payment.refund")
+    assert sum(r["amount"] for r in refunds) == 10000 == DatabaseStore().get(
+        "payment.intent", pi)["amount_refunded"]
+    assert len({r for r in results if isinstance(r, str)}) == 2
+    assert {r for r in results if not isinstance(r, str)} <= {400, 409}
+
+
+def test_cli_installs_and_is_idempotent(runner):
+    result = runner.invoke(args=["sandbox", "install-connectors"])
+    assert result.exit_code == 0, result.output
+    assert "payment" in result.output and "published" in result.output
+    again = runner.invoke(args=["sandbox", "install-connectors"])
+    assert "published" not in again.output and again.output.count("unchanged") == 6
+
+
+def test_install_leaves_a_real_connector_alone_unless_forced(app):
+    from app.services import definitions
+    from connectors.presets import load_preset
+
+    definitions.save_draft("connector", "payment", "Stripe", load_preset("payment"))
+    definitions.publish("connector", "payment")
+    db.session.commit()
+    rows = {r.key: r for r in install_connectors()}
+    assert rows["payment"].outcome == "skipped"
+    assert rows["payment"].base_url == "https://api.stripe.com"
+    forced = {r.key: r for r in install_connectors(force=True)}
+    assert forced["payment"].outcome == "published"
+    assert forced["payment"].base_url.endswith("/sandbox/payment")
