@@ -177,8 +177,8 @@ def change_base_url(connector_key: str, new_url: str, actor: User) -> tuple[Defi
 
 
 def incidents_for(connector_key: str, limit: int = 50) -> list[Incident]:
-    """Open incidents this connector caused: its webhook failures, and flow incidents at
-    nodes whose latest call to it failed."""
+    """Open incidents this connector caused: failed jobs processing its webhook deliveries,
+    and flow incidents at nodes whose call to it failed."""
     calls = db.session.execute(
         db.select(ConnectorCall.instance_id, ConnectorCall.node_id)
         .where(ConnectorCall.connector_key == connector_key,
@@ -186,14 +186,20 @@ def incidents_for(connector_key: str, limit: int = 50) -> list[Incident]:
         .order_by(ConnectorCall.id.desc()).limit(1000)
     ).all()
     places = {(i, n) for i, n in calls}
+    deliveries = set(db.session.scalars(
+        db.select(WebhookDelivery.id).where(WebhookDelivery.connector_key == connector_key,
+                                            WebhookDelivery.status == "received")
+    ))
     rows = db.session.scalars(
         db.select(Incident).where(Incident.status == "open").order_by(Incident.id.desc())
         .limit(1000)
     )
     found = []
     for row in rows:
-        mine = (row.details or {}).get("connector") == connector_key
-        if mine or (row.instance_id, row.node_id) in places:
+        details = row.details or {}
+        webhook_job = details.get("job") == "webhooks.process" and any(
+            arg in deliveries for arg in details.get("args", [])[:1])
+        if webhook_job or (row.instance_id, row.node_id) in places:
             found.append(row)
     return found[:limit]
 

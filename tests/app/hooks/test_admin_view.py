@@ -42,3 +42,29 @@ def test_a_builder_cannot_deliver_again(client, carrier):
     answer = client.post("/admin/connectors/carrier.demo/deliveries/1/again",
                          data={"csrf_token": token})
     assert answer.status_code == 403
+
+
+def test_a_failing_processing_job_becomes_an_incident_on_the_connector_page(
+    client, carrier, monkeypatch
+):
+    from app.flows import service
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("database hiccup")
+
+    start_waiting()
+    monkeypatch.setattr(service, "send_message", broken)
+    post(client, event())
+    settle()
+    login(client, make_user("admin"))
+    html = client.get("/admin/connectors/carrier.demo").get_data(as_text=True)
+    assert "job webhooks.process failed" in html and "database hiccup" in html
+    assert "received" in html  # rolled back: still waiting to be processed
+    monkeypatch.undo()
+    retry = re.search(r"/admin/incidents/(\d+)/retry", html).group(0)
+    token = csrf_token(client, "/admin/connectors/carrier.demo")
+    assert client.post(retry, data={"csrf_token": token}).status_code == 302
+    settle()
+    html = client.get("/admin/connectors/carrier.demo").get_data(as_text=True)
+    assert "No open incidents for this connector" in html
+    assert "delivered to 1 case(s)" in html
