@@ -26,8 +26,10 @@ from runtime.rules.errors import join_pointer
 from runtime.rules.safety import path_problem
 
 NODE_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{0,63}$")
-#: "portal" is read by the app's portal (app/portal/offers.py), not by the engine.
-TOP_KEYS = frozenset({"description", "variables", "case_number", "portal", "nodes", "edges"})
+#: "portal" is read by the app's portal (app/portal/offers.py), "columns" by the staff
+#: inbox (app/inbox/columns.py); the engine reads neither.
+TOP_KEYS = frozenset({"description", "variables", "case_number", "portal", "columns", "nodes",
+                      "edges"})
 NODE_KEYS = frozenset({"id", "type", "name", "description", "config", "position"})
 EDGE_KEYS = frozenset({"id", "from", "to", "label", "condition", "outcome", "on", "default"})
 MAX_NODES, MAX_EDGES = 1000, 5000

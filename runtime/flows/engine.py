@@ -210,7 +210,7 @@ def _incident_retried(run: Run, event: IncidentRetried) -> None:
     for token in held:
         node = run.spec.node(token.node_id)
         data = {k: v for k, v in token.data.items() if k != "leave"}
-        cleared = replace(token, resume="", data=data)
+        cleared = token.evolve(resume="", data=data)
         if token.resume == "enter":
             del run.tokens[token.id]
             run.queue.append(cleared)

@@ -27,6 +27,14 @@ class LogRecord(Record):
 
     derived_keys = frozenset()  # type: ignore[assignment]
 
+    def __init__(self, seq: int, type: str, node_id: str | None = None,
+                 activation: int | None = None, data: dict[str, Any] | None = None) -> None:
+        # By hand (dataclass keeps it): about twenty records per instance are made, and
+        # the generated frozen __init__ (object.__setattr__ per field) is twice as slow.
+        fields_ = self.__dict__
+        fields_["seq"], fields_["type"], fields_["node_id"] = seq, type, node_id
+        fields_["activation"], fields_["data"] = activation, {} if data is None else data
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "seq": self.seq,

@@ -31,10 +31,11 @@ def to_json(value: Any) -> Any:
     kind = type(value)
     if kind in PLAIN_TYPES or kind is float:
         return value
-    if kind is dict:
-        return {k if type(k) is str else str(k): to_json(v) for k, v in value.items()}
+    if kind is dict:  # leaves inline: a call per value costs more than the check
+        return {k if type(k) is str else str(k): v if type(v) in PLAIN_TYPES else to_json(v)
+                for k, v in value.items()}
     if kind is list:
-        return [to_json(v) for v in value]
+        return [v if type(v) in PLAIN_TYPES else to_json(v) for v in value]
     if isinstance(value, Record):
         return value.to_dict()
     if isinstance(value, Enum):
@@ -77,9 +78,10 @@ def _copy(value: Any, depth: int) -> Any:
     if depth > _MAX_DEPTH:
         raise BadEvent("not JSON data: nested too deeply")
     if kind is dict:
-        return {k if type(k) is str else str(k): _copy(v, depth + 1) for k, v in value.items()}
+        return {k if type(k) is str else str(k): v if type(v) in PLAIN_TYPES else
+                _copy(v, depth + 1) for k, v in value.items()}
     if kind is list or kind is tuple:
-        return [_copy(v, depth + 1) for v in value]
+        return [v if type(v) in PLAIN_TYPES else _copy(v, depth + 1) for v in value]
     converted = to_json(value)
     if converted is value or type(converted) not in _JSON_TYPES:
         if isinstance(value, str | int | float | dict | list | tuple):  # subclasses

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable
-from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +38,7 @@ from runtime.flows.history import LogRecord
 from runtime.flows.records import PLAIN_TYPES, to_json
 from runtime.flows.spec import EdgeSpec
 from runtime.flows.state import (
+    SCHEMA_VERSION,
     Incident,
     InstanceState,
     JoinState,
@@ -98,8 +98,11 @@ class Run:
     ) -> None:
         if token is not None:
             node_id, activation = token.node_id, token.activation
-        plain = {k: v if type(v) in PLAIN_TYPES else to_json(v) for k, v in data.items()}
-        self.log.append(LogRecord(self.seq, what, node_id, activation, plain))
+        for value in data.values():  # usually all plain: then `data` is kept as it is
+            if type(value) not in PLAIN_TYPES:
+                data = {k: v if type(v) in PLAIN_TYPES else to_json(v) for k, v in data.items()}
+                break
+        self.log.append(LogRecord(self.seq, what, node_id, activation, data))
 
     # -- tokens ----------------------------------------------------------------------
 
@@ -152,10 +155,9 @@ class Run:
 
     def route(self, token: Token, *, outcome: str | None = None, on: str | None = None) -> None:
         """Leave over the first matching edge; hold the token in an incident if none."""
-        edges = [e for e in self.spec.outgoing(token.node_id) if e.on == on]
-        chosen = [e for e in edges if e.outcome == outcome]
+        chosen = self.spec.exits(token.node_id, on, outcome)
         if outcome is not None and not chosen:
-            chosen = [e for e in edges if e.outcome is None]
+            chosen = self.spec.exits(token.node_id, on, None)
         try:
             edge = self.choose(chosen)
         except RuleError as exc:
@@ -190,13 +192,13 @@ class Run:
         self, token: Token, outcome: str | None, on: str | None, kind: str, reason: str
     ) -> None:
         data = {**token.data, "leave": {"outcome": outcome, "on": on}}
-        self.hold(replace(token, data=data), "leave", kind, reason)
+        self.hold(token.evolve(data=data), "leave", kind, reason)
 
     # -- incidents -------------------------------------------------------------------
 
     def hold(self, token: Token, resume: str, kind: str, reason: str) -> None:
         """Keep `token` at its node in an incident; `incident_retried` resumes it."""
-        self.tokens[token.id] = replace(token, resume=resume)
+        self.tokens[token.id] = token.evolve(resume=resume)
         self.incidents.append(Incident(token.id, token.node_id, token.activation, kind, reason))
         self.record("incident_raised", token, kind=kind, reason=reason)
 
@@ -319,7 +321,7 @@ class Run:
         self.status = transition(self.status, target)
 
     def freeze(self) -> InstanceState:
-        return InstanceState(
+        return InstanceState.assemble(
             instance_id=self.instance_id,
             status=self.status,
             variables=self.variables,
@@ -332,4 +334,5 @@ class Run:
             incidents=tuple(self.incidents),
             seq=self.seq,
             next_token=self.next_token,
+            schema_version=SCHEMA_VERSION,
         )

@@ -51,6 +51,9 @@ class FlowSpec:
     _by_id: dict[str, NodeSpec] = field(init=False, repr=False, compare=False)
     _out: dict[str, tuple[EdgeSpec, ...]] = field(init=False, repr=False, compare=False)
     _in: dict[str, tuple[EdgeSpec, ...]] = field(init=False, repr=False, compare=False)
+    _exits: dict[tuple[str, str | None, str | None], tuple[EdgeSpec, ...]] = field(
+        init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         by_id = {node.id: node for node in self.nodes}
@@ -62,6 +65,10 @@ class FlowSpec:
         object.__setattr__(self, "_by_id", by_id)
         object.__setattr__(self, "_out", {k: tuple(v) for k, v in out.items()})
         object.__setattr__(self, "_in", {k: tuple(v) for k, v in into.items()})
+        exits: dict[tuple[str, str | None, str | None], list[EdgeSpec]] = {}
+        for edge in self.edges:
+            exits.setdefault((edge.source, edge.on, edge.outcome), []).append(edge)
+        object.__setattr__(self, "_exits", {k: tuple(v) for k, v in exits.items()})
 
     def node(self, node_id: str) -> NodeSpec:
         try:
@@ -74,6 +81,10 @@ class FlowSpec:
 
     def outgoing(self, node_id: str) -> tuple[EdgeSpec, ...]:
         return self._out.get(node_id, ())
+
+    def exits(self, node_id: str, on: str | None, outcome: str | None) -> tuple[EdgeSpec, ...]:
+        """The edges leaving `node_id` over `on` with `outcome`, in edge order (routing)."""
+        return self._exits.get((node_id, on, outcome), ())
 
     def incoming(self, node_id: str) -> tuple[EdgeSpec, ...]:
         return self._in.get(node_id, ())

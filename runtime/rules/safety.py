@@ -157,16 +157,37 @@ def check_segments(segments: tuple[str | int, ...]) -> None:
             raise UnsafeRule(f"var path segment {segment!r} is refused; {_REACH}")
 
 
+#: Paths `check_segments` has passed. A path is a tuple of str/int, so it cannot change
+#: after the check; remembering it keeps the defence-in-depth check off the hot path of
+#: every rule evaluation. Bounded, since paths come from a finite set of definitions.
+_CHECKED_PATHS: set[tuple[str | int, ...]] = set()
+_MAX_CHECKED_PATHS = 10_000
+
+
+def _names_and_indexes(segments: Any) -> bool:
+    """Exactly str and int items (True == 1 and 1.0 == 1 must not match a cached path)."""
+    if type(segments) is not tuple:
+        return False
+    for segment in segments:
+        kind = type(segment)
+        if kind is not str and kind is not int:
+            return False
+    return True
+
+
 def read_path(variables: Mapping[str, Any], segments: tuple[str | int, ...]) -> Any:
     """Follow `segments` through dicts and lists only; MISSING when absent or null.
 
     Never `getattr`: an object met on the way is a leaf, not something to walk into.
     A numeric `.3` segment indexes a list like `[3]` does.
     """
-    check_segments(segments)
+    if not (_names_and_indexes(segments) and segments in _CHECKED_PATHS):
+        check_segments(segments)
+        if len(_CHECKED_PATHS) < _MAX_CHECKED_PATHS:
+            _CHECKED_PATHS.add(segments)
     current: Any = variables
     for segment in segments:
-        if isinstance(current, Mapping):
+        if type(current) is dict or isinstance(current, Mapping):
             current = current.get(segment, MISSING) if isinstance(segment, str) else MISSING
         elif isinstance(current, list | tuple):
             index = segment if isinstance(segment, int) else _index(segment)

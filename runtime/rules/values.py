@@ -89,6 +89,8 @@ def order_temporal(a: Any, b: Any) -> int | None:
 
 def order(a: Any, b: Any) -> int | None:
     """-1, 0 or 1 for `<`, `<=`, `>`, `>=`, `between`; None when not comparable."""
+    if type(a) in _EXACT and type(b) in _EXACT and _finite(a) and _finite(b):
+        return _sign(a, b)  # ints and Decimals compare exactly as they are (hot path)
     if isinstance(a, bool) or isinstance(b, bool):
         return None
     if is_number(a) or is_number(b) or (_numeric_text(a) and _numeric_text(b)):
@@ -103,6 +105,8 @@ def order(a: Any, b: Any) -> int | None:
 
 def equal(a: Any, b: Any, ignore_case: bool = False) -> bool:
     """Equality for `==`, `!=`, `in`, `contains` and table cells."""
+    if type(a) is str and type(b) is str:  # the common case first (table cells, `in`)
+        return a.casefold() == b.casefold() if ignore_case else a == b
     if isinstance(a, bool) or isinstance(b, bool):
         return isinstance(a, bool) and isinstance(b, bool) and a == b
     if is_number(a) or is_number(b):
@@ -134,6 +138,15 @@ def fold(text: str, ignore_case: bool) -> str:
 
 def _numeric_text(value: Any) -> bool:
     return isinstance(value, str) and to_decimal(value) is not None
+
+
+#: Exact number types that compare with each other without conversion (not bool, not
+#: float: a float is compared as the decimal it prints as, see `to_decimal`).
+_EXACT = frozenset({int, Decimal})
+
+
+def _finite(value: int | Decimal) -> bool:
+    return type(value) is int or value.is_finite()
 
 
 def _sign(a: Any, b: Any) -> int:

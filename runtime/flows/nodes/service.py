@@ -22,7 +22,7 @@ outside system. Then:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from runtime.exceptions import ErrorDetail
@@ -103,7 +103,7 @@ class ServiceNode(WaitingNode):
 
     def enter(self, run: Run, token: Token) -> None:
         inputs = self.input.build(run.variables)
-        run.park(replace(token, data={"inputs": inputs, "attempt": 1}))
+        run.park(token.evolve(data={"inputs": inputs, "attempt": 1}))
         run.emit(
             CallConnector(
                 run.key(token),
@@ -121,7 +121,7 @@ class ServiceNode(WaitingNode):
     def retry_call(self, run: Run, token: Token) -> None:
         """Issue the same call again: same idempotency key, same inputs."""
         attempt = token.data.get("attempt", 1) + 1
-        run.park(replace(token, data={**token.data, "attempt": attempt}))
+        run.park(token.evolve(data={**token.data, "attempt": attempt}))
         run.emit(
             CallConnector(
                 run.key(token),
@@ -140,7 +140,7 @@ class ServiceNode(WaitingNode):
             run.record("service_succeeded", token)
             run.variables = self.output.write_into(run.variables, json_copy(event.output))
             run.close(token, "succeeded")
-            self.leave(run, replace(token, data={}, resume=""))
+            self.leave(run, token.evolve(data={}, resume=""))
         elif isinstance(event, ServiceFailed) and event.kind is FailureKind.SERVER:
             run.record("service_retrying", token, message=event.message, status=event.status)
         elif isinstance(event, ServiceFailed):
@@ -172,7 +172,7 @@ class ServiceNode(WaitingNode):
             error = {"kind": event.kind.value, "status": event.status, "message": event.message}
             run.variables = write_var(run.variables, self.error_output, error)
         run.close(token, "failed")
-        self.leave(run, replace(token, data={}, resume=""), on="error")
+        self.leave(run, token.evolve(data={}, resume=""), on="error")
 
     def var_paths(self) -> set[str]:
         return super().var_paths() | set(self.input.var_paths())

@@ -25,7 +25,7 @@ without an outcome).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
@@ -260,7 +260,7 @@ class UserTaskNode(WaitingNode):
             return
         decided = self.approvers.decide([v["outcome"] for v in votes])
         if decided is None:
-            run.park(replace(token, data={**token.data, "votes": votes}))
+            run.park(token.evolve(data={**token.data, "votes": votes}))
             return
         self.finish(run, token, decided, votes, data, event.actor)
 
@@ -287,7 +287,7 @@ class UserTaskNode(WaitingNode):
             result = {"outcome": outcome, "data": data, "actor": actor, "votes": votes}
             run.variables = write_var(run.variables, self.output, result)
         run.close(token, f"decided: {outcome}")
-        self.leave(run, replace(token, data={}), outcome=outcome)
+        self.leave(run, token.evolve(data={}), outcome=outcome)
 
     def var_paths(self) -> set[str]:
         paths = super().var_paths()
