@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 GROUP_TYPES = frozenset({"address", "money"})
@@ -66,11 +67,11 @@ class FieldSpec:
     min_items: int | None = None
     max_items: int | None = None
 
-    @property
+    @cached_property
     def name(self) -> str:
         return self.path.rsplit(".", 1)[-1]
 
-    @property
+    @cached_property
     def key(self) -> str:
         """The error key / HTML name of this field (`address/city`)."""
         return self.path.replace(".", "/")
@@ -111,17 +112,21 @@ class FormSpec:
     submit_label: str | None = None
     by_path: Mapping[str, FieldSpec] = field(default_factory=dict)
 
-    @property
+    @cached_property
     def consents(self) -> tuple[FieldSpec, ...]:
         """Top-level consent fields: required means ticked, not merely answered."""
         return tuple(f for f in self.fields() if f.type == "consent")
 
-    @property
+    @cached_property
     def line_items(self) -> tuple[FieldSpec, ...]:
         return tuple(f for f in self.fields() if f.type == "line_items")
 
     def fields(self) -> tuple[FieldSpec, ...]:
         """Top-level fields in display order."""
+        return self._fields
+
+    @cached_property
+    def _fields(self) -> tuple[FieldSpec, ...]:
         return tuple(f for section in self.sections for f in section.fields)
 
     def field(self, path: str) -> FieldSpec | None:
