@@ -164,7 +164,7 @@ def _filters(query: ListQuery, now: datetime, column_paths: dict[str, str]) -> l
         found.append(func.upper(_var("country")) == query.country)
     for name, value in query.columns:
         if name in column_paths:
-            found.append(_var(column_paths[name]) == value)
+            found.append(cast(_var(column_paths[name]), Text) == value)
     if query.q:
         like = f"%{_escape_like(query.q)}%"
         found.append(or_(FlowInstance.case_number.ilike(like, escape="\\"),

@@ -17,6 +17,7 @@ from sqlalchemy import func
 from app.extensions import db
 from app.inbox import case_info, queries, task_forms
 from app.inbox.access import OPEN, may_manage, may_see, may_work_on
+from app.inbox.columns import columns_of
 from app.inbox.sla import sla_badge
 from app.models import FlowInstance, InstanceEvent, StoredFile, Task, TaskNote, Team, User, utcnow
 from app.notifications import timing, unread_count
@@ -30,10 +31,15 @@ STAFF = ("staff", "manager")
 @requires(*STAFF)
 def index() -> Any:
     now = utcnow()
-    query = queries.ListQuery.from_args(request.args)
-    page = queries.list_tasks(query, current_user, now)
+    columns = columns_of((request.args.get("flow") or "").strip()[:200])
+    query = queries.ListQuery.from_args(request.args, frozenset(c.var for c in columns))
+    page = queries.list_tasks(query, current_user, now, {c.var: c.var for c in columns})
+    rows = _row_views(page.rows, now)
+    for row in rows:
+        row["columns"] = [case_info.read_path(row["variables"], c.var) for c in columns]
     return render_template(
-        "inbox/index.html", query=query, page=page, rows=_row_views(page.rows, now),
+        "inbox/index.html", query=query, page=page, rows=rows, columns=columns,
+        column_filters=dict(query.columns),
         counts=queries.count_tabs(current_user, now), tabs=queries.tabs_for(current_user),
         labels=queries.TAB_LABELS, filters=_filter_choices(), away=_away_banner(),
         unread=unread_count(current_user), now=now)
@@ -132,7 +138,8 @@ def _row_views(rows: list[tuple[Task, FlowInstance]], now) -> list[dict[str, Any
             calendars[task.team_key] = timing.team_calendar(task.team_key)
         delegated = (task.data or {}).get("delegated_from_id")
         views.append({
-            "task": task, "case_number": instance.case_number or instance.public_id[:8],
+            "task": task, "variables": instance.variables or {},
+            "case_number": instance.case_number or instance.public_id[:8],
             "flow": instance.flow_key, "customer": case_info.customer_label(instance.variables),
             "country": case_info.country_of(instance.variables),
             "badge": sla_badge(task.due_at, now, calendars[task.team_key]),

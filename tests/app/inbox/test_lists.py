@@ -142,3 +142,35 @@ def test_inbox_needs_a_staff_sign_in(client, flows):
     login(client, builder)
     assert client.get("/inbox/").status_code == 403
     assert db.session.scalar(db.select(db.func.count()).select_from(Task)) == 0
+
+
+def test_a_flows_columns_are_shown_and_filterable(client, flows):
+    from tests.app.inbox.conftest import REVIEW, publish
+
+    publish("returns.review", {**REVIEW, "columns": [
+        {"var": "customer.tier", "label": "Tier"}, {"var": "priority"}]})
+    agent = make_user("staff", teams=("cs_agent",))
+    gold = start_case(customer={"tier": "gold"}, priority=2)
+    silver = start_case(customer={"tier": "<i>silver</i>"}, priority=1)
+    login(client, agent)
+    html = client.get("/inbox/?flow=returns.review").get_data(as_text=True)
+    assert '<th scope="col">Tier</th>' in html and '<th scope="col">priority</th>' in html
+    assert "<td>gold</td>" in html and "&lt;i&gt;silver&lt;/i&gt;" in html
+    assert ids_on(client, "/inbox/?flow=returns.review&col.customer.tier=gold") == [gold.id]
+    assert ids_on(client, "/inbox/?flow=returns.review&col.priority=1") == [silver.id]
+    # without the flow filter the columns (and their filters) do not apply
+    assert "Tier</th>" not in client.get("/inbox/").get_data(as_text=True)
+    assert set(ids_on(client, "/inbox/?col.customer.tier=gold")) == {gold.id, silver.id}
+
+
+def test_column_declarations_are_checked_when_saved(app, flows):
+    import pytest
+
+    from app.services import definitions
+    from runtime.exceptions import FormloomError
+    from tests.app.inbox.conftest import REVIEW
+
+    for bad in ([{"var": "__class__"}], [{"var": "items[0].sku"}], [{"label": "x"}],
+                [{"var": "a", "extra": 1}]):
+        with pytest.raises(FormloomError):
+            definitions.save_draft("flow", "returns.bad", "Bad", {**REVIEW, "columns": bad})
