@@ -108,8 +108,10 @@ class Record:
         kind = getattr(type(self), "type", None)
         if isinstance(kind, Enum):
             out["type"] = kind.value
+        values = self.__dict__
         for name in _field_names(type(self)):
-            out[name] = to_json(getattr(self, name))
+            value = values[name]
+            out[name] = value if type(value) in PLAIN_TYPES else to_json(value)
         return out
 
     @classmethod

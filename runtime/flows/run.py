@@ -143,7 +143,8 @@ class Run:
                 self.queue.clear()
                 return
             node = self.spec.node(token.node_id)
-            self.record("node_entered", token, node_type=node.type)
+            self.log.append(LogRecord(self.seq, "node_entered", token.node_id,  # = record()
+                                      token.activation, {"node_type": node.type}))
             try:
                 node.enter(self, token)
             except NodeFailed as exc:

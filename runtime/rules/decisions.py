@@ -42,6 +42,10 @@ class TableOutput:
     values: tuple[Any, ...] | None = None
 
 
+#: Output values that need no copy (they cannot be changed in place).
+_IMMUTABLE = frozenset({str, int, float, bool, type(None)})
+
+
 @dataclass(frozen=True)
 class TableRule:
     """One row: conditions per input (absent = any) and one value per declared output."""
@@ -122,7 +126,11 @@ class DecisionTable:
         result = {}
         for output, value in zip(self.outputs, then, strict=True):
             resolved = value.resolve(context)
-            result[output.id] = None if resolved is MISSING else copy.deepcopy(resolved)
+            if resolved is MISSING:
+                resolved = None
+            elif type(resolved) not in _IMMUTABLE:  # a list or object: the caller's own copy
+                resolved = copy.deepcopy(resolved)
+            result[output.id] = resolved
         return result
 
     def _label(self) -> str:

@@ -26,7 +26,7 @@ class Context:
     now: datetime | None = None
 
     def __post_init__(self) -> None:
-        if not isinstance(self.variables, Mapping):
+        if type(self.variables) is not dict and not isinstance(self.variables, Mapping):
             raise TypeError("rule variables must be a mapping")
         if self.now is not None and (self.now.tzinfo is None or self.now.utcoffset() is None):
             raise RuleError("'now' must be an aware datetime (with a time zone)")
