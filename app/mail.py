@@ -18,7 +18,9 @@ Backends (`MAIL_BACKEND`, default: `smtp` when `MAIL_SERVER` is set, otherwise `
   `<instance>/mail`), for development: open them with any mail reader.
 
 Every message comes from `MAIL_FROM`. A failed hand-over is retried with backoff up to
-`MAX_ATTEMPTS` times, then the row is marked `failed` and an incident is opened.
+`MAX_ATTEMPTS` times, then the row is marked `failed` and an incident is opened. A
+message whose job was lost (Redis flushed, process killed) is sent again by the
+worker's sweeper (`sweep_pending`).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import re
 import smtplib
 import ssl
 from collections.abc import Iterable
+from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
 from pathlib import Path
@@ -43,6 +46,8 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
 RETRY_BASE_SECONDS = 30
+#: Pending this long means the job was lost: more than the retry chain's 7.5 minutes.
+RESEND_AFTER_SECONDS = 15 * 60
 _ADDRESS = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
 
 
@@ -105,6 +110,26 @@ def deliver(message_id: int) -> None:
     message.status = MailStatus.SENT
     message.sent_at = utcnow()
     message.last_error = None
+
+
+def sweep_pending(older_than_seconds: float = RESEND_AFTER_SECONDS) -> list[int]:
+    """Hand over again messages still pending long after they were queued.
+
+    The row is the source of truth, the job only a wake-up: a job lost with Redis (or
+    with a web process that died before running it) would otherwise leave the message
+    unsent for ever. The default waits longer than the whole retry chain (30 s … 4 min),
+    so a message that is merely waiting for its next retry is left alone. Run by the
+    worker's sweeper next to the timer and outbox sweeps.
+    """
+    cutoff = utcnow() - timedelta(seconds=older_than_seconds)
+    ids = list(db.session.scalars(
+        db.select(MailMessage.id)
+        .where(MailMessage.status == MailStatus.PENDING, MailMessage.created_at <= cutoff)
+        .order_by(MailMessage.id).limit(500)
+    ))
+    for message_id in ids:
+        enqueue("mail.send", message_id, job_id=f"mail:{message_id}:sweep", after_commit=False)
+    return ids
 
 
 def build_message(message: MailMessage, sender: str) -> EmailMessage:

@@ -27,6 +27,7 @@ from flask.cli import with_appcontext
 from redis import Redis
 from rq import Queue, SimpleWorker, Worker
 
+from app import mail
 from app.flows import outbox
 from app.hooks import process as webhook_deliveries
 from app.jobs import EXTENSION_KEY, create_dispatcher, worker_entry
@@ -77,6 +78,7 @@ class TimerSweeper:
                 sweep_due_timers()
                 outbox.sweep_pending(current_app.config["OUTBOX_REDELIVER_SECONDS"])
                 webhook_deliveries.sweep_received(current_app.config["OUTBOX_REDELIVER_SECONDS"])
+                mail.sweep_pending()
                 incidents.record_queue_failures(get_dispatcher().failures(100))
         except Exception:
             log.exception("timer sweep failed; trying again in %ss", self.interval)

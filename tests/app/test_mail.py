@@ -169,3 +169,26 @@ def test_unknown_backend_stops_the_app(app_config, tmp_path):
 
     with pytest.raises(MailError):
         create_app({**app_config, "INSTANCE_PATH": str(tmp_path / "i2"), "MAIL_BACKEND": "pigeon"})
+
+
+def test_sweep_resends_mail_whose_job_was_lost(app):
+    from datetime import timedelta
+
+    from app.mail import RESEND_AFTER_SECONDS, sweep_pending
+    from app.models import utcnow
+
+    lost = MailMessage(to_addrs=["ana@example.com"], subject="Lost", text="body",
+                       status=MailStatus.PENDING, attempts=0,
+                       created_at=utcnow() - timedelta(seconds=RESEND_AFTER_SECONDS + 5))
+    fresh = MailMessage(to_addrs=["bo@example.com"], subject="Fresh", text="body",
+                        status=MailStatus.PENDING, attempts=1)
+    db.session.add_all([lost, fresh])  # as if their jobs never reached a worker
+    db.session.commit()
+
+    assert sweep_pending() == [lost.id]
+    assert get_dispatcher().wait_idle(5)
+    db.session.expire_all()
+    assert db.session.get(MailMessage, lost.id).status == MailStatus.SENT
+    assert db.session.get(MailMessage, fresh.id).status == MailStatus.PENDING
+    [path] = list(_mail_dir(app).glob("*.eml"))
+    assert _read_eml(path)["Subject"] == "Lost"
