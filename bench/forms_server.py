@@ -27,6 +27,7 @@ def formloom() -> Any:
     from app.extensions import db
     from app.flows import service
     from app.forms import accept_submission, load_form, save_submission
+    from app.models import FlowInstance
     from app.security import public
 
     bp = Blueprint("bench_forms", __name__)
@@ -43,12 +44,14 @@ def formloom() -> Any:
         result = accept_submission(form, request.form, request.files, locale="en")
         if not result.ok:
             return jsonify(errors=result.errors), 422
-        instance = service.start(FLOW_KEY, {"request": result.data})
-        save_submission(
-            form, result, locale="en", client_token=request.form.get("client_token"),
-            instance=instance,
+        submission = save_submission(
+            form, result, locale="en", client_token=request.form.get("client_token")
         )
+        if submission.instance_id is None:  # a replayed token returns the first case
+            instance = service.start(FLOW_KEY, {"request": result.data})
+            submission.instance_id = instance.id
         db.session.commit()
+        instance = db.session.get(FlowInstance, submission.instance_id)
         return jsonify(case=instance.public_id), 201
 
     app = create_app(

@@ -11,7 +11,8 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 
-from app.models import Definition
+from app.extensions import db
+from app.models import Definition, DefinitionStatus
 from app.services import definitions
 from builder.definitions import compute_checksum
 from runtime.exceptions import NotFound
@@ -20,14 +21,31 @@ from runtime.forms import FormSpec, compile_form
 MAX_CACHED = 512
 _cache: OrderedDict[tuple[str, int, str], FormSpec] = OrderedDict()
 _lock = threading.Lock()
+DRAFT, PUBLISHED = DefinitionStatus.DRAFT, DefinitionStatus.PUBLISHED
 
 
 def load_form(key: str, version: int | None = None) -> FormSpec:
-    """The newest published version (or `version`) of form `key`; NotFound otherwise."""
-    row = definitions.get("form", key, "latest" if version is None else version)
-    if version is not None and row.status == "draft":
-        raise NotFound(f"there is no form {key} v{version}")
-    return spec_of(row)
+    """The newest published version (or `version`) of form `key`; NotFound otherwise.
+
+    A cache hit costs one small query (version and checksum, not the body): on a busy
+    portal the definition's JSON is read and compiled once per process, not per request.
+    """
+    query = db.select(Definition.version, Definition.checksum).where(
+        Definition.kind == "form", Definition.key == key, Definition.status != DRAFT
+    )
+    if version is None:
+        query = query.where(Definition.status == PUBLISHED)
+    else:
+        query = query.where(Definition.version == version)
+    head = db.session.execute(query.order_by(Definition.version.desc()).limit(1)).first()
+    if head is None:
+        which = "" if version is None else f" v{version}"
+        raise NotFound(f"there is no form {key}{which}")
+    with _lock:
+        spec = _cache.get((key, head.version, head.checksum or ""))
+    if spec is not None:
+        return spec
+    return spec_of(definitions.get("form", key, head.version))
 
 
 def load_draft_or_latest(key: str) -> FormSpec:

@@ -107,11 +107,6 @@ def save_submission(
         raise FormloomError("only a valid submission can be saved")
     if client_token is not None and not CLIENT_TOKEN.match(client_token):
         raise BadClientToken("the form's client token is malformed; reload the form")
-    if client_token is not None:
-        earlier = _by_token(client_token)
-        if earlier is not None:
-            _discard(result.files)
-            return earlier
     submission = Submission(
         public_id=secrets.token_urlsafe(18),
         form_key=form.key,
@@ -123,17 +118,20 @@ def save_submission(
         task_id=getattr(task, "id", None),
         submitted_by_id=getattr(user, "id", None),
     )
+    # Insert first, look up only on a clash: a new token (the common case) costs no
+    # extra query, and the unique index settles two concurrent replays (CHECKLIST 12).
     try:
         with db.session.begin_nested():
             db.session.add(submission)
             db.session.flush()
     except IntegrityError:
-        # Another request stored the same token between our look-up and insert.
         earlier = _by_token(client_token) if client_token else None
         if earlier is None:
             raise
         _discard(result.files)
         return earlier
+    if not result.files:
+        return submission
     for stored in result.files:
         stored.submission_id = submission.id
         stored.instance_id = getattr(instance, "id", None)
