@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.inbox import actions, settings  # noqa: F401  (routes register on the blueprint)
+from app.inbox import actions, settings, team_settings  # noqa: F401  (routes register on the blueprint)
 from app.inbox.views import bp
 
 __all__ = ["bp"]

@@ -172,3 +172,28 @@ def test_mentions_respect_the_email_switch(client, flows):
                                          "body": "@kim@example.test look"})
     assert db.session.scalar(db.select(Notice.kind).where(Notice.user_id == kim.id)) == "mention"
     assert mails_to("kim@example.test") == []
+
+
+def test_managers_set_their_teams_service_level(client, flows):
+    lead = make_user("staff", "manager", teams=("cs_lead",))
+    agent = make_user("staff", teams=("cs_agent",))
+    login(client, lead)
+    page = client.get("/inbox/teams").get_data(as_text=True)
+    assert "warehouse_eu" in page and "cs_agent" in page
+    token = csrf_token(client, "/inbox/teams")
+    bad = client.post("/inbox/teams", data={"csrf_token": token, "team": "warehouse_eu",
+                                            "business_hours": "-3", "warn_before_minutes": "x"})
+    assert bad.status_code == 422
+    assert client.post("/inbox/teams", data={"csrf_token": token, "team": "finance",
+                                             "business_hours": "8",
+                                             "warn_before_minutes": "60"}).status_code == 404
+    ok = client.post("/inbox/teams", data={"csrf_token": token, "team": "warehouse_eu",
+                                           "business_hours": "8", "warn_before_minutes": "30"})
+    assert ok.status_code == 302
+    sla = db.session.get(TeamSla, "warehouse_eu")
+    assert (sla.business_hours, sla.warn_before_minutes) == (8, 30)
+    task = start_case("warehouse.inspect", rma="RMA-8")
+    assert task.due_at - task.created_at == timedelta(hours=8)
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/inbox/")})
+    login(client, agent)
+    assert client.get("/inbox/teams").status_code == 403
