@@ -6,17 +6,16 @@ is GET and read-only; plotly.js is served from the installed plotly package (no 
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-import plotly
 from flask import Blueprint, Response, abort, render_template, request, send_file, url_for
 from flask_login import current_user
 
 from app.extensions import db
 from app.models import FlowInstance, InstanceEvent
 from app.reports import boards
+from app.reports.assets import PLOTLY_JS, bundled_styles, plotly_css
 from app.reports.datasets import get_dataset
 from app.reports.jobs import request_update
 from app.reports.tables import PROJECTIONS, TABLES
@@ -25,7 +24,6 @@ from runtime.exceptions import ErrorDetail, ValidationFailed
 from runtime.reports.export import to_csv, to_xlsx
 
 bp = Blueprint("dashboards", __name__, url_prefix="/dashboards")
-PLOTLY_JS = Path(plotly.__file__).with_name("package_data") / "plotly.min.js"
 MAX_PATH = 8
 
 
@@ -41,6 +39,31 @@ def plotly_js() -> Any:
     response = send_file(PLOTLY_JS, mimetype="text/javascript", max_age=86400)
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@bp.get("/assets/plotly.css")
+@requires("manager")
+def plotly_stylesheet() -> Any:
+    response = Response(plotly_css(), mimetype="text/css")
+    response.cache_control.max_age = 86400
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.get("/assets/bundled-<style_id>.css")
+@requires("manager")
+def bundled_stylesheet(style_id: str) -> Any:
+    css = bundled_styles().get(style_id)
+    if css is None:
+        abort(404)
+    response = Response(css, mimetype="text/css")
+    response.cache_control.max_age = 86400
+    return response
+
+
+@bp.context_processor
+def _plotly_styles() -> dict[str, Any]:
+    return {"plotly_bundled_styles": list(bundled_styles())}
 
 
 @bp.get("/<key>")
@@ -62,7 +85,7 @@ def widget(key: str, widget_id: str) -> Any:
     filters = boards.read_filters(spec, request.args)
     path = _path()
     page = _page()
-    crumbs = _crumbs(key, item, filters, path)
+    crumbs = _crumbs(row.title, key, item, filters, path)
     if item.level_dimensions(len(path)) is None:
         rows = boards.run_rows(item, filters, path, page)
         return render_template("dashboards/rows.html", row=row, spec=spec, widget=item,
@@ -153,9 +176,10 @@ def _query(filters: boards.Filters, path: tuple[str, ...] = ()) -> str:
     return urlencode(list(filters.query) + [("path", p) for p in path])
 
 
-def _crumbs(key: str, item: Any, filters: boards.Filters, path: tuple[str, ...]) -> list:
+def _crumbs(title: str, key: str, item: Any, filters: boards.Filters,
+            path: tuple[str, ...]) -> list:
     """(label, url) from the board to the current level; the last one is where we are."""
-    crumbs = [("Board", url_for("dashboards.board", key=key) + "?" + _query(filters))]
+    crumbs = [(title, url_for("dashboards.board", key=key) + "?" + _query(filters))]
     base = url_for("dashboards.widget", key=key, widget_id=item.id)
     crumbs.append((item.title, base + "?" + _query(filters)))
     for depth, value in enumerate(path):

@@ -102,8 +102,7 @@ def _lines(frame: pd.DataFrame, widget: Widget, fill: bool) -> go.Figure:
     for i, m in enumerate(widget.measures):
         figure.add_scatter(x=frame["_d0"], y=frame[m.id], name=m.title, mode="lines+markers",
                            customdata=frame["_d0"], fill="tozeroy" if fill else None,
-                           line={"color": PALETTE[i % len(PALETTE)], "width": 2.5,
-                                 "shape": "spline", "smoothing": 0.6},
+                           line={"color": PALETTE[i % len(PALETTE)], "width": 2.5},
                            hovertemplate=_hover(widget, m.title))
     figure.update_layout(showlegend=len(widget.measures) > 1)
     return figure

@@ -26,6 +26,8 @@ class Measure:
     where: Any = None
     label: str | None = None
     format: str = "number"
+    #: Which way a change is good news ("lower" for cycle times and breach rates).
+    better: str = "higher"
 
     @property
     def title(self) -> str:
@@ -159,7 +161,8 @@ def _measure(doc: dict[str, Any], pointer: str) -> Measure:
     if doc["agg"] == "rate" and doc.get("where") is None:
         raise DefinitionError(f"{pointer}/where", "rate needs a condition")
     return Measure(id=doc["id"], agg=doc["agg"], field=doc.get("field"), where=doc.get("where"),
-                   label=doc.get("label"), format=doc.get("format", "number"))
+                   label=doc.get("label"), format=doc.get("format", "number"),
+                   better=doc.get("better", "higher"))
 
 
 def _dimension(doc: dict[str, Any]) -> Dimension:

@@ -14,8 +14,8 @@
     try { figure = JSON.parse(node.getAttribute("data-figure")); } catch (e) { return; }
     var layout = figure.layout || {};
     if (node.classList.contains("tall")) { layout.height = 420; }
-    var config = { displaylogo: false, responsive: true,
-                   modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d"] };
+    // No mode bar: its hover styling needs inline <style>, which our CSP refuses.
+    var config = { displayModeBar: false, responsive: true };
     window.Plotly.newPlot(node, figure.data || [], layout, config).then(function () {
       var base = node.getAttribute("data-drill");
       if (!base) { return; }
