@@ -122,8 +122,10 @@ def set_mode(store: Store, system: str, mode: str | None, **options: Any) -> Doc
         "retry_after": int(options.get("retry_after") or 1),
         "remaining": int(options["remaining"]) if options.get("remaining") is not None else None,
     }
-    if doc["seconds"] < 0 or doc["retry_after"] < 0 or (doc["remaining"] or 0) < 0:
-        raise BadRequest("seconds, retry_after and remaining cannot be negative")
+    if doc["seconds"] < 0 or doc["retry_after"] < 0:
+        raise BadRequest("seconds and retry_after cannot be negative")
+    if doc["remaining"] is not None and doc["remaining"] < 1:
+        raise BadRequest("remaining must be at least 1 (leave it out for 'until switched off')")
     store.put(MODE_KIND, system, doc)
     return doc
 

@@ -65,7 +65,8 @@ def test_decline_is_kept_for_the_refund_itself():
     assert take_mode(store, "payment", "create_refund")["mode"] == "decline"
 
 
-@pytest.mark.parametrize("options", [{"mode": "explode"}, {"mode": "hang", "seconds": -1}])
+@pytest.mark.parametrize("options", [{"mode": "explode"}, {"mode": "hang", "seconds": -1},
+                                     {"mode": "error_500", "remaining": 0}])
 def test_bad_modes_are_refused(options):
     with pytest.raises(BadRequest):
         set_mode(MemoryStore(), "payment", options.pop("mode"), **options)
