@@ -53,9 +53,12 @@ class ConnectorOverview:
     base_url: str
     credentials_missing: tuple[str, ...]
     last_call: ConnectorCall | None
+    problem: str = ""  # why the published definition no longer compiles
 
     @property
     def health(self) -> str:
+        if self.problem:
+            return "invalid definition"
         if self.credentials_missing:
             return "needs credentials"
         if self.last_call is None:
@@ -121,7 +124,15 @@ def overview() -> list[ConnectorOverview]:
     last = call_log.last_calls([r.key for r in rows])
     out = []
     for row in rows:
-        spec = connector_spec(row.key)
+        try:
+            spec = connector_spec(row.key)
+        except DefinitionInvalid as err:  # published under an older, looser meta-schema
+            out.append(ConnectorOverview(
+                row.key, row.title, str((row.body or {}).get("type", "?")), row.version,
+                str((row.body or {}).get("base_url", "")), (), last.get(row.key),
+                problem=f"{err.errors[0].pointer}: {err.errors[0].reason}" if err.errors
+                else "does not compile"))
+            continue
         stored = {c.name for c in credentials.list_redacted(row.key)
                   if c.bound_base_url == spec.base_url}
         missing = tuple(n for n in credential_names(spec) if n not in stored)

@@ -216,3 +216,19 @@ def test_incidents_of_this_connector_are_listed_with_retry(client, carrier):
     assert get_dispatcher().wait_idle(20)
     html = client.get("/admin/connectors/carrier.x").get_data(as_text=True)
     assert "No open incidents for this connector" in html
+
+
+def test_a_published_connector_that_no_longer_compiles_is_listed_not_a_500(client, carrier):
+    row = db.session.scalar(db.select(Definition).where(Definition.key == "carrier.x"))
+    broken = dict(row.body)
+    broken["actions"] = {}
+    db.session.execute(db.update(Definition).where(Definition.id == row.id)
+                       .values(body=broken))  # as if the meta-schema had grown stricter
+    db.session.commit()
+    from app.flows import connector_calls
+
+    connector_calls._specs.clear()
+    signed_in(client, "admin")
+    answer = client.get("/admin/connectors/")
+    assert answer.status_code == 200
+    assert "invalid definition" in answer.get_data(as_text=True)
