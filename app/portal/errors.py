@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import g, render_template
+from flask import g, render_template, request
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
@@ -25,7 +25,11 @@ def _page(status: int, message: str) -> Any:
 
 
 def _locale() -> str:
-    return g.get("portal_locale", i18n.DEFAULT_LOCALE)
+    """The visitor's language, also when the error came before the portal's own hooks ran
+    (a body over `MAX_CONTENT_LENGTH` is refused while the CSRF check reads the form)."""
+    if "portal_locale" not in g:
+        g.portal_locale = i18n.negotiate(request)
+    return g.portal_locale
 
 
 @bp.errorhandler(RateLimited)
@@ -55,6 +59,5 @@ def _http(err: HTTPException) -> Any:
     if isinstance(err, RateLimited):
         return _rate_limited(err)
     db.session.rollback()
-    if err.code == 404:
-        return _page(404, i18n.translate("error.not_found", _locale()))
-    return _page(err.code or 400, err.description or "")
+    key = {404: "error.not_found", 413: "error.too_large"}.get(err.code or 400, "error.reload")
+    return _page(err.code or 400, i18n.translate(key, _locale()))

@@ -44,6 +44,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "We cannot look up orders right now. Please try again in a few minutes.",
         "zh-CN": "暂时无法查询订单，请几分钟后重试。"},
     "lookup.found": {"en": "We found order {order}.", "zh-CN": "已找到订单 {order}。"},
+    "lookup.locked": {
+        "en": "The order number and e-mail address stay as found; changes to them are ignored.",
+        "zh-CN": "订单号和电子邮箱以查询结果为准，修改不会生效。"},
     "request.files_again": {
         "en": "Please check the marked fields. For your security, files you chose must be "
               "chosen again.",
@@ -103,6 +106,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh-CN": "尝试次数过多。请等待 {seconds} 秒后重试。"},
     "error.conflict": {"en": "This case changed while you were answering; please reload.",
                        "zh-CN": "您回复时案件已更新，请刷新页面。"},
+    "error.reload": {
+        "en": "This form is incomplete or out of date. Go back, reload the page and try again.",
+        "zh-CN": "此表单不完整或已过期。请返回并刷新页面后重试。"},
+    "error.too_large": {"en": "The files are too large to send. Choose smaller photos.",
+                        "zh-CN": "文件过大，无法提交。请选择较小的照片。"},
     "error.title": {"en": "Sorry", "zh-CN": "抱歉"},
     "error.back": {"en": "Back to the start", "zh-CN": "返回首页"},
 }

@@ -136,7 +136,7 @@ def submit(flow_key: str) -> Any:
     offer = offers.get_offer(flow_key)
     client_token = request.form.get("client_token", "")
     if not cases.is_client_token(client_token):
-        abort(400, "This form is incomplete; reload the page and try again.")
+        abort(400)  # the portal error page asks to reload, in the visitor's language
     earlier = cases.find_started(client_token)
     if earlier is not None and earlier.flow_key == flow_key:  # a replayed POST: same case
         return redirect(url_for("portal.thanks", token=links.status_token(earlier.public_id)))
@@ -189,7 +189,7 @@ def answer(token: str) -> Any:
     pending = cases.open_customer_request(instance)
     client_token = request.form.get("client_token", "")
     if not cases.is_client_token(client_token):
-        abort(400, "This form is incomplete; reload the page and try again.")
+        abort(400)  # the portal error page asks to reload, in the visitor's language
     if pending is None or request.form.get("task") != pending.task.key:
         return redirect(url_for("portal.status", token=token))  # answered already (or replay)
     check(ANSWER_PER_CASE, instance.public_id)

@@ -57,6 +57,7 @@ def test_missing_or_malformed_client_token_is_refused(client, contact):
     for token in ("", "short", "x" * 49, "bad token with spaces!!"):
         response = submit(client, hidden={**hidden, "client_token": token})
         assert response.status_code == 400
+        assert "reload the page" in response.get_data(as_text=True)
     assert _count(FlowInstance) == 0
 
 
@@ -133,6 +134,18 @@ def test_submit_is_rate_limited_per_ip(client, contact):
     assert int(response.headers["Retry-After"]) >= 1
     assert "Too many attempts" in response.get_data(as_text=True)
     assert _count(FlowInstance) == SUBMIT_PER_IP.hits
+
+
+def test_too_large_upload_gets_a_clear_page(client, app, contact):
+    app.config["MAX_CONTENT_LENGTH"] = 2000
+    hidden = open_form(client, **{"Accept-Language": "zh-CN"})
+    response = client.post(
+        "/portal/r/portal.simple", content_type="multipart/form-data",
+        data={**hidden, "order_number": "SO-1", "photos": (io.BytesIO(b"x" * 5000), "big.jpg")},
+        headers={"Accept-Language": "zh-CN"})
+    assert response.status_code == 413
+    assert "文件过大" in response.get_data(as_text=True)
+    assert _count(FlowInstance) == 0
 
 
 def test_post_without_csrf_token_is_refused(client, contact):
