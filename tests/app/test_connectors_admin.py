@@ -232,3 +232,9 @@ def test_a_published_connector_that_no_longer_compiles_is_listed_not_a_500(clien
     answer = client.get("/admin/connectors/")
     assert answer.status_code == 200
     assert "invalid definition" in answer.get_data(as_text=True)
+
+
+def test_builders_find_the_connectors_page_in_the_main_navigation(client, carrier):
+    signed_in(client, "builder")
+    html = client.get("/admin/connectors/").get_data(as_text=True)
+    assert '<a href="/admin/connectors/">Connectors</a>' in html
