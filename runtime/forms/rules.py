@@ -32,10 +32,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from typing import Any
 
 from runtime.exceptions import DefinitionInvalid, ErrorDetail
 from runtime.rules import Condition, compile_condition, referenced_vars
+from runtime.rules.operands import Context
 from runtime.rules.safety import MISSING, parse_var_path, path_problem, read_path
 from runtime.rules.values import to_decimal
 
@@ -87,13 +89,14 @@ class FormRules:
         now: datetime | None = None,
     ) -> RuleOutcome:
         """Set computed fields in `data` (in place) and say what is hidden and required."""
-        variables: dict[str, Any] = {**(context or {}), **data}
+        variables: dict[str, Any] = {**(context or {}), **data} if context else dict(data)
+        scope = Context(variables, now)  # one evaluation context for every rule
         computed: dict[str, Any] = {}
         for path in self.computed_fields:
             _remove(data, path)
             _remove(variables, path)
         for rule in self.rules:
-            if rule.effect == "compute" and rule.condition.evaluate(variables, now):
+            if rule.effect == "compute" and rule.condition.test(scope):
                 path = rule.fields[0]
                 value = self.shape(path, evaluate_value(rule.value, variables))
                 if value is MISSING:
@@ -108,7 +111,7 @@ class FormRules:
         hiding: set[str] = set()
         required: set[str] = set()
         for rule in self.rules:
-            if rule.effect == "compute" or not rule.condition.evaluate(variables, now):
+            if rule.effect == "compute" or not rule.condition.test(scope):
                 continue
             if rule.effect == "show":
                 hidden.difference_update(rule.fields)
@@ -178,9 +181,9 @@ def evaluate_value(doc: Any, variables: Mapping[str, Any]) -> Any:
     if not isinstance(doc, dict):
         return doc
     if "var" in doc:
-        return read_path(variables, parse_var_path(doc["var"]))
+        return read_path(variables, _segments(doc["var"]))
     if "sum" in doc:
-        rows = read_path(variables, parse_var_path(doc["sum"]))
+        rows = read_path(variables, _segments(doc["sum"]))
         total = Decimal(0)
         if isinstance(rows, list):
             for row in rows:
@@ -205,6 +208,11 @@ def evaluate_value(doc: Any, variables: Mapping[str, Any]) -> Any:
         else:
             result *= value
     return result
+
+
+@lru_cache(maxsize=4096)
+def _segments(path: str) -> tuple[str | int, ...]:
+    return parse_var_path(path)
 
 
 def _row_value(row: Any, doc: Mapping[str, Any]) -> Decimal:

@@ -135,3 +135,35 @@ def test_runtime_forms_imports_neither_flask_nor_app():
         "assert not bad, bad"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[3])
+
+
+def test_prefill_reads_variables_and_lookup_results_by_path():
+    from runtime.forms import initial_values
+
+    body = every_field_body()
+    body["prefill"] = [
+        {
+            "id": "vars",
+            "from": "variables",
+            "fields": {"email": "customer.email", "name": "customer.name"},
+        },
+        {
+            "id": "order",
+            "from": "connector",
+            "connector": "erp",
+            "action": "lookup_order",
+            "fields": {"country": "shipping.country", "items": "lines", "nope": "x"},
+        },
+    ]
+    spec = compile_form(body, "t.prefill", 1, "p")
+    values = initial_values(
+        spec,
+        {"customer": {"email": "ann@example.com"}},
+        {"order": {"shipping": {"country": "DE"}, "lines": [{"sku": "A", "qty": 1}]}},
+    )
+    assert values == {
+        "email": "ann@example.com",
+        "country": "DE",
+        "items": [{"sku": "A", "qty": 1}],
+    }
+    assert initial_values(spec, None, None) == {}
