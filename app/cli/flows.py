@@ -1,4 +1,5 @@
-"""`formloom flows sweep`: fire due timers and re-deliver outbox rows the queue lost."""
+"""`formloom flows sweep`: fire due timers, re-deliver outbox rows and webhook deliveries
+the queue lost."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from flask.cli import with_appcontext
 
 from app.extensions import db
 from app.flows import outbox
+from app.hooks import process as webhook_deliveries
 from app.jobs import get_dispatcher
 from app.jobs.timers import sweep_due_timers
 
@@ -24,9 +26,11 @@ def sweep(older_than: int) -> None:
     """Enqueue due timers and pending outbox rows; safe to run at any time, repeatedly."""
     timers = sweep_due_timers()
     pending = outbox.sweep_pending(older_than)
+    hooks = webhook_deliveries.sweep_received(older_than)
     db.session.commit()
     get_dispatcher().wait_idle(60)  # embedded mode runs them in this process: let them finish
-    click.echo(f"woke {len(timers)} due timer(s); re-enqueued {len(pending)} outbox row(s)")
+    click.echo(f"woke {len(timers)} due timer(s); re-enqueued {len(pending)} outbox row(s) "
+               f"and {len(hooks)} webhook delivery(ies)")
 
 
 commands = [command]

@@ -199,3 +199,20 @@ def test_a_delivery_whose_job_was_lost_is_handed_over_again_by_the_sweeper(clien
     settle()
     assert deliveries()[0].status == "delivered"
     assert db.session.get(FlowInstance, instance.id).status == "completed"
+
+
+def test_formloom_flows_sweep_hands_over_lost_deliveries(client, carrier, runner):
+    from app.jobs import get_dispatcher
+
+    start_waiting()
+    backend = get_dispatcher().backend
+    original, backend.submit = backend.submit, lambda request: None
+    try:
+        post(client, event())
+    finally:
+        backend.submit = original
+    result = runner.invoke(args=["flows", "sweep", "--older-than", "0"])
+    assert result.exit_code == 0, result.output
+    assert "and 1 webhook delivery(ies)" in result.output
+    settle()
+    assert deliveries()[0].status == "delivered"
