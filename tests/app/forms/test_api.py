@@ -132,3 +132,32 @@ def test_render_form_escapes_and_links_errors(app):
     assert 'href="#f-name"' in html
     assert '<label for="f-name">' in html
     assert 'type="application/json"' in html
+
+
+def test_two_concurrent_submissions_with_one_token_store_one(app):
+    """CHECKLIST 12 under a real race: the unique index decides, the loser gets the winner."""
+    import threading
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite serialises writers; the race needs PostgreSQL")
+    publish_form()
+    barrier = threading.Barrier(2)
+    found: list[int] = []
+
+    def submit() -> None:
+        with app.app_context():
+            form = load_form("test.every")
+            with app.test_request_context():
+                result = accept_submission(form, valid_fields(), MultiDict(), locale="en")
+            barrier.wait()
+            found.append(save_submission(form, result, locale="en", client_token="race-token-1").id)
+            db.session.commit()
+            db.session.remove()
+
+    threads = [threading.Thread(target=submit) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert len(found) == 2 and found[0] == found[1]
+    assert db.session.scalar(db.select(db.func.count()).select_from(Submission)) == 1
