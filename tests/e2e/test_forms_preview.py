@@ -99,3 +99,27 @@ def test_without_javascript_the_server_shows_errors_with_a_summary(live_app, chr
         finally:
             context.close()
             browser.close()
+
+
+def test_barcode_scan_ending_in_enter_submits_the_form(live_app, page):
+    _sign_in_and_open(live_app, page, "en")
+    parcel = page.get_by_label("Parcel barcode")
+    parcel.press("Enter")  # an empty scan does nothing
+    assert page.locator(".fl-error:not([hidden])").count() == 0
+    parcel.fill("JJD0001234567")
+    parcel.press("Enter")  # a keyboard-wedge scanner types the code, then Enter
+    # forms.js ran the submit checks: required fields are flagged, the first is focused
+    assert page.locator("#f-name-error").inner_text() == "This field is required."
+    assert page.evaluate("document.activeElement.id") == "f-name"
+    page.get_by_label("Full name").fill("Ann Lee")
+    page.get_by_role("textbox", name="E-mail").fill("ann@example.com")
+    page.get_by_label("Country").select_option("DE")
+    page.get_by_label("Reason for the return").select_option("size")
+    page.locator("#f-address-street").fill("Main 1")
+    page.locator("#f-address-city").fill("Berlin")
+    page.locator("#f-items-0-sku").fill("A")
+    page.locator("#f-items-0-qty").fill("1")
+    page.get_by_label("I agree to the return conditions").check()
+    parcel.press("Enter")
+    page.wait_for_selector(".fl-preview-data")
+    assert '"parcel": "JJD0001234567"' in page.locator(".fl-preview-data").inner_text()
