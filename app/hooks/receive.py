@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from flask import current_app
@@ -30,6 +31,7 @@ from app.extensions import db
 from app.flows.connector_calls import connector_spec
 from app.hooks.process import PROCESS_JOB
 from app.jobs import enqueue
+from app.models import utcnow
 from app.models.platform import WebhookDelivery
 from app.services import credentials
 from connectors.webhooks import WebhookRefused, parse_body, read_delivery, verify
@@ -40,6 +42,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_MAX_BODY = 1024 * 1024
 DEFAULT_REFUSED_ROWS = 5_000
+DEFAULT_KEEP_DAYS = 90
 PRUNE_EVERY = 100
 _STATUS_BY_REASON = {
     "unknown_connector": 404,
@@ -114,6 +117,8 @@ def _accept(connector_key, webhook_name, headers, body, remote_addr) -> Outcome:
     except IntegrityError:  # the same event arrived twice at once: the other one won
         return _duplicate(spec.key, webhook_name, delivery.event_id)
     enqueue(PROCESS_JOB, row.id)
+    if row.id % PRUNE_EVERY == 0:
+        prune_delivered()
     log.info("webhook accepted connector=%s webhook=%s delivery=%s", spec.key, hook.name,
              row.id)
     return Outcome(202, "accepted", "", row.id)
@@ -166,6 +171,23 @@ def prune_refused(max_rows: int | None = None) -> int:
     result = db.session.execute(
         db.delete(WebhookDelivery).where(WebhookDelivery.status == "refused",
                                          WebhookDelivery.id <= cutoff)
+    )
+    return result.rowcount or 0
+
+
+def prune_delivered(keep_days: float | None = None) -> int:
+    """Delete *delivered* rows older than `WEBHOOK_KEEP_DAYS` (default 90).
+
+    Unmatched ones stay until someone deals with them; after 90 days no provider retries
+    an event, so the deduplication they provide is no longer needed.
+    """
+    days = keep_days if keep_days is not None else float(
+        current_app.config.get("WEBHOOK_KEEP_DAYS") or DEFAULT_KEEP_DAYS
+    )
+    cutoff = utcnow() - timedelta(days=days)
+    result = db.session.execute(
+        db.delete(WebhookDelivery).where(WebhookDelivery.status == "delivered",
+                                         WebhookDelivery.received_at < cutoff)
     )
     return result.rowcount or 0
 

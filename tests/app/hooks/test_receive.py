@@ -216,3 +216,21 @@ def test_formloom_flows_sweep_hands_over_lost_deliveries(client, carrier, runner
     assert "and 1 webhook delivery(ies)" in result.output
     settle()
     assert deliveries()[0].status == "delivered"
+
+
+def test_old_delivered_rows_are_pruned_and_unmatched_ones_kept(client, carrier):
+    from datetime import timedelta
+
+    from app.hooks.receive import prune_delivered
+    from app.models import utcnow
+
+    start_waiting()
+    post(client, event())
+    post(client, event("evt_2", rma="RMA-404"))
+    settle()
+    assert prune_delivered(keep_days=90) == 0
+    old = utcnow() - timedelta(days=91)
+    db.session.execute(db.update(WebhookDelivery).values(received_at=old))
+    assert prune_delivered(keep_days=90) == 1
+    db.session.commit()
+    assert [r.status for r in deliveries()] == ["unmatched"]
