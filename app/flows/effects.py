@@ -220,7 +220,7 @@ def _outbox_row(instance: FlowInstance, kind: str, key: str,
 
 
 def flush_outbox(batch: Batch) -> None:
-    """Write the step's outbox rows in one statement; enqueue their delivery after commit.
+    """Write the step's outbox rows in one statement; one delivery job for all, after commit.
 
     `INSERT … ON CONFLICT (idempotency_key) DO UPDATE SET status = 'pending', payload`:
     an effect re-issued under a key it had before (a retried incident) is the original
@@ -244,8 +244,7 @@ def flush_outbox(batch: Batch) -> None:
         for loaded in list(db.session.identity_map.values()):  # written behind their back
             if isinstance(loaded, OutboxEntry) and loaded.idempotency_key in ids:
                 db.session.expire(loaded, ["status", "payload"])
-    for row in rows:
-        enqueue("outbox.deliver", ids[row["idempotency_key"]])
+    enqueue("outbox.deliver", *(ids[row["idempotency_key"]] for row in rows))  # one job
     batch.outbox.clear()
 
 
