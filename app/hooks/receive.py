@@ -57,6 +57,14 @@ _STATUS_BY_REASON = {
     "missing_event_id": 400,
 }
 
+#: What an anonymous caller is told where the stored reason says more than it should know
+#: (which connector keys exist, which credential is missing).
+_PUBLIC_MESSAGES = {
+    "unknown_connector": "there is no such webhook",
+    "unknown_webhook": "there is no such webhook",
+    "not_configured": "this webhook cannot receive deliveries yet; try again later",
+}
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -154,7 +162,8 @@ def _refuse(connector_key, webhook_name, refusal: WebhookRefused, remote_addr) -
     db.session.flush()
     if row.id % PRUNE_EVERY == 0:
         prune_refused()
-    return Outcome(status, "refused", refusal.message, row.id)
+    return Outcome(status, "refused", _PUBLIC_MESSAGES.get(refusal.reason, refusal.message),
+                   row.id)
 
 
 def prune_refused(max_rows: int | None = None) -> int:

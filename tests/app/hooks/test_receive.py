@@ -234,3 +234,16 @@ def test_old_delivered_rows_are_pruned_and_unmatched_ones_kept(client, carrier):
     assert prune_delivered(keep_days=90) == 1
     db.session.commit()
     assert [r.status for r in deliveries()] == ["unmatched"]
+
+
+def test_anonymous_callers_learn_neither_connector_keys_nor_credential_names(client, carrier):
+    from app.services import credentials
+
+    unknown_connector = post(client, event(), url="/hooks/nope/tracking").json
+    unknown_webhook = post(client, event(), url="/hooks/carrier.demo/nope").json
+    assert unknown_connector == unknown_webhook == {"status": "refused",
+                                                    "message": "there is no such webhook"}
+    credentials.base_url_changed("carrier.demo", "https://elsewhere.example.com")
+    db.session.commit()
+    assert "webhook_secret" not in post(client, event()).get_data(as_text=True)
+    assert "webhook_secret" in deliveries()[-1].error  # the admin sees why
