@@ -5,17 +5,23 @@ from __future__ import annotations
 import json
 import time
 from http.client import HTTPConnection
+from pathlib import Path
 
 from app.extensions import db
 from app.services import credentials, definitions
 from connectors.spec import SignatureSpec
 from connectors.webhooks import signed_headers
-from tests.e2e.conftest import shot
 from tests.factories import DEFAULT_PASSWORD, make_user
 from tests.http_recorder import recording_server
 
+ARTIFACTS = Path(__file__).parent / "artifacts"
 API_KEY = "sk_live_e2e_0123456789abcdef"
 HOOK_SECRET = "whsec_e2e_9876543210"
+
+
+def shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
 def connector(url: str) -> dict:
