@@ -68,25 +68,49 @@ def parse_input(spec: FormSpec, raw: RawInput) -> tuple[dict[str, Any], dict[str
     data: dict[str, Any] = {}
     problems: dict[str, Problem] = {}
     keys = list(raw.keys())
-    for field in spec.fields():
-        _parse_into(field, field.key, raw, keys, data, problems)
+    _parse_fields(spec.fields(), "", raw, keys, data, problems)
     return data, problems
 
 
-def _parse_into(
-    field: FieldSpec,
-    name: str,
+#: Field types that need more than one text input; everything else is one text value.
+_STRUCTURED = frozenset(
+    {"file", "photo", "address", "money", "line_items", "multiselect", "checkbox", "consent"}
+)
+
+
+def _parse_fields(
+    fields: tuple[FieldSpec, ...],
+    prefix: str,
     raw: RawInput,
     keys: list[str],
     target: dict[str, Any],
     problems: dict[str, Problem],
 ) -> None:
-    value = _parse_field(field, name, raw, keys, problems)
-    if value is not None:
-        target[field.name] = value
+    """Parse `fields` (named `prefix + name`) into `target`; the hot loop of a submit."""
+    getlist = raw.getlist
+    for field in fields:
+        name = prefix + field.name
+        if field.type in _STRUCTURED:
+            value = _parse_structured(field, name, raw, keys, problems)
+        else:
+            values = getlist(name)
+            if not values or not isinstance(values[-1], str):
+                continue
+            text = values[-1]
+            if "\r" in text:
+                text = text.replace("\r\n", "\n")
+            text = text.strip()
+            if not text:
+                continue
+            if len(text) > MAX_TEXT:
+                problems[name] = Problem("too_long")
+                continue
+            value = parse_scalar(field, text, name, problems)
+        if value is not None:
+            target[field.name] = value
 
 
-def _parse_field(
+def _parse_structured(
     field: FieldSpec, name: str, raw: RawInput, keys: list[str], problems: dict[str, Problem]
 ) -> Any:
     kind = field.type
@@ -96,8 +120,7 @@ def _parse_field(
         return None
     if kind == "address":
         group: dict[str, Any] = {}
-        for child in field.children:
-            _parse_into(child, f"{name}/{child.name}", raw, keys, group, problems)
+        _parse_fields(field.children, name + "/", raw, keys, group, problems)
         return group or None
     if kind == "money":
         return _money(field, name, raw, problems)
@@ -106,13 +129,8 @@ def _parse_field(
     if kind == "multiselect":
         texts = [t.strip() for t in raw.getlist(name) if isinstance(t, str) and t.strip()]
         return [_choice(field, t) for t in texts[:1000]] or None
-    if kind in ("checkbox", "consent"):
-        texts = raw.getlist(name)
-        return bool(texts) and str(texts[-1]).strip().lower() in TRUE_TOKENS
-    text = _text(raw, name, problems)
-    if text is None:
-        return None
-    return parse_scalar(field, text, name, problems)
+    texts = raw.getlist(name)  # checkbox, consent
+    return bool(texts) and str(texts[-1]).strip().lower() in TRUE_TOKENS
 
 
 def parse_scalar(field: FieldSpec, text: str, name: str, problems: dict[str, Problem]) -> Any:
@@ -179,8 +197,7 @@ def _rows(
     for index in indexes:
         row: dict[str, Any] = {}
         found: dict[str, Problem] = {}
-        for child in field.children:
-            _parse_into(child, f"{prefix}{index}/{child.name}", raw, keys, row, found)
+        _parse_fields(field.children, f"{prefix}{index}/", raw, keys, row, found)
         if any(v not in (None, False) for v in row.values()):
             position = len(rows)
             for key, problem in found.items():

@@ -718,6 +718,10 @@
   Form.prototype.start = function () {
     var self = this;
     this.update();
+    // After a refused submit the server's error summary gets the focus, so screen
+    // readers announce it and keyboard users can follow its links to the fields.
+    var summary = this.root.querySelector(".fl-error-summary");
+    if (summary) summary.focus();
     this.wireRows();
     this.wireUploads();
     this.wireBarcodes();
