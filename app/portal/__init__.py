@@ -11,6 +11,7 @@ and every POST carries the CSRF token like any other form in the app.
     cases.py    submission -> case, customer answers -> flow (one transaction each)
     status.py   the customer-safe timeline, next step and documents
     links.py    signed status links (host from PUBLIC_BASE_URL) and lookup proofs
+    notices.py  e-mail the customer when their case asks them for more information
     i18n.py     the portal's words in en and zh-CN, and the visitor's language
 """
 
@@ -20,4 +21,4 @@ from flask import Blueprint
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
 
-from app.portal import errors, views  # noqa: E402,F401  (register routes and handlers on bp)
+from app.portal import errors, notices, views  # noqa: E402,F401  (routes, handlers, hooks)

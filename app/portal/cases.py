@@ -24,7 +24,7 @@ from app.flows import service as flows
 from app.flows import specs
 from app.mail import MailError, send_mail
 from app.models import FlowInstance, Task, utcnow
-from app.portal import i18n, links
+from app.portal import i18n, links, notices
 from app.portal.offers import PortalOffer
 from app.portal.status import CLOSED
 from runtime.flows import FormSubmitted
@@ -63,8 +63,8 @@ def submit_request(
     for stored in result.files:
         stored.instance_id = instance.id
     email = result.data.get(offer.email_field)
-    if isinstance(email, str) and email:
-        send_status_mail(instance, email, locale)
+    if isinstance(email, str) and email and send_status_mail(instance, email, locale):
+        notices.mailed_with_status_link(db.session(), instance.id)
     return instance
 
 

@@ -99,6 +99,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh-CN": "感谢您的申请。您的案件编号是 {case}。\n\n"
                  "点击以下链接查看案件进度：\n{link}\n\n"
                  "请勿转发此链接：任何拥有此链接的人都可以查看此案件。"},
+    "mail.more_info_subject": {"en": "We need more information for {case}",
+                               "zh-CN": "您的申请 {case} 需要补充信息"},
+    "mail.more_info_body": {
+        "en": "To go on with your case {case}, we need a little more information from you.\n\n"
+              "Please answer on your case page:\n{link}",
+        "zh-CN": "为继续处理您的案件 {case}，我们需要您补充一些信息。\n\n"
+                 "请在案件页面上回复：\n{link}"},
     "error.not_found": {"en": "We could not find this page or case.",
                         "zh-CN": "找不到此页面或案件。"},
     "error.rate_limited": {

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, url_for
+from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer, URLSafeTimedSerializer
 
 from runtime.exceptions import NotFound
@@ -47,9 +47,12 @@ def case_id_from_token(token: str) -> str:
 
 
 def status_url(public_id: str) -> str:
-    """The absolute status link for e-mails, on the configured public host."""
+    """The absolute status link for e-mails, on the configured public host.
+
+    Built without `url_for`, so jobs and timers (no request, no SERVER_NAME) can mail it.
+    """
     base = str(current_app.config["PUBLIC_BASE_URL"]).rstrip("/")
-    return base + url_for("portal.status", token=status_token(public_id))
+    return f"{base}/portal/case/{status_token(public_id)}"
 
 
 def _lookup_serializer() -> URLSafeTimedSerializer:
