@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -79,13 +78,15 @@ def delete_demo_rows() -> int:
 
 
 def _batch(rng: np.random.Generator, size: int, now: datetime, months: int, start: int) -> list:
+    """One batch of rows; the random draws are vectorised, the fold is per case."""
     spec = PROJECTIONS["returns"]
     span = months * 30.4
-    # More returns lately (a growing shop) and fewer at weekends.
+    # More returns lately (a growing shop).
     age_days = span * (1 - np.sqrt(rng.random(size)))
     created = [now - timedelta(days=float(d)) for d in age_days]
     countries = rng.choice(list(COUNTRIES), size, p=_p([c[0] for c in COUNTRIES.values()]))
     categories = rng.choice(list(CATEGORIES), size, p=_p([c[0] for c in CATEGORIES.values()]))
+    reason_roll = rng.random(size)
     skus = np.minimum(rng.zipf(1.6, size), 60)
     review_h = rng.lognormal(np.log(5), 0.9, size)
     handling_h = rng.lognormal(np.log(20), 0.7, size)
@@ -96,8 +97,9 @@ def _batch(rng: np.random.Generator, size: int, now: datetime, months: int, star
     for i in range(size):
         country, category = str(countries[i]), str(categories[i])
         _, currency, transit_days = COUNTRIES[country]
-        _, prefix, median_value, reasons = CATEGORIES[category]
-        reason = str(rng.choice(list(reasons), p=_p(list(reasons.values()))))
+        _, prefix, median_value, _ = CATEGORIES[category]
+        names, edges = _REASONS[category]
+        reason = names[min(int(np.searchsorted(edges, reason_roll[i])), len(names) - 1)]
         value = round(median_value * float(value_noise[i]), 2)
         grade = _grade(reason, float(grade_roll[i]))
         variables = {
@@ -108,7 +110,7 @@ def _batch(rng: np.random.Generator, size: int, now: datetime, months: int, star
             "inspection": {"grade": grade, "disposition": GRADES[grade]},
         }
         facts, events = _life(created[i], float(review_h[i]), transit_days,
-                              float(handling_h[i]), float(fate[i]), now, start + i)
+                              float(handling_h[i]), float(fate[i]), now, start + i, variables)
         if facts.status == "completed":
             fee = 0.1 if grade in ("C", "D") and reason not in _BAD_REASONS else 0.0
             variables["refund"] = {"amount": round(value * (1 - fee), 2)}
@@ -116,13 +118,13 @@ def _batch(rng: np.random.Generator, size: int, now: datetime, months: int, star
             variables["refund"] = {"amount": 0.0}
         if not _received(events):
             variables.pop("inspection")  # nothing was inspected yet
-        facts = replace(facts, variables=variables)
         rows.append(project_case(spec, facts, events))
     return rows
 
 
 def _life(created: datetime, review_h: float, transit_days: int, handling_h: float,
-          fate: float, now: datetime, n: int) -> tuple[CaseFacts, list[EventFacts]]:
+          fate: float, now: datetime, n: int, variables: dict
+          ) -> tuple[CaseFacts, list[EventFacts]]:
     """A case's story: review, shipping, inspection, refund — cut off at `now`."""
     events = [EventFacts(1, "event", None, {"data": {"type": "started"}}, created)]
     status, ended = "running", None
@@ -152,7 +154,7 @@ def _life(created: datetime, review_h: float, transit_days: int, handling_h: flo
                                  {"data": {"status": status}}, ended))
     facts = CaseFacts(public_id=secrets.token_hex(16), case_number=f"DEMO-{n + 1:07d}",
                       instance_id=None, flow_version=1, status=status, created_at=created,
-                      ended_at=ended, variables={})
+                      ended_at=ended, variables=variables)
     return facts, events
 
 
@@ -173,6 +175,11 @@ def _grade(reason: str, roll: float) -> str:
 def _p(weights: list[float]) -> np.ndarray:
     array = np.asarray(weights, dtype=float)
     return array / array.sum()
+
+
+#: category → (reasons, cumulative probabilities) for vectorised draws.
+_REASONS = {name: (list(c[3]), np.cumsum(_p(list(c[3].values()))))
+            for name, c in CATEGORIES.items()}
 
 
 def _write(rows: list[dict]) -> None:
