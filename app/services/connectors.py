@@ -18,6 +18,7 @@ the views enforce it and `change_base_url` checks it again.
 from __future__ import annotations
 
 import copy
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -85,7 +86,11 @@ def call(
         spec = connector_spec(connector_key)
     except NotFound as err:
         raise ConnectorMisconfigured(str(err)) from None
-    secrets = _secrets(spec)
+    try:
+        secrets = _secrets(spec)
+    except ConnectorMisconfigured as err:  # visible in the call log, not only to the caller
+        call_log.record(spec.key, action, source, time.perf_counter(), error=err)
+        raise
     return call_log.logged_call(
         spec, action, inputs, source=source, secrets=secrets,
         idempotency_key=idempotency_key or "", transport=transport(), allowlist=allowlist(),

@@ -90,6 +90,8 @@ def test_unknown_connector_and_missing_credential_are_connector_errors(erp):
     with pytest.raises(ConnectorMisconfigured) as info:
         connectors.call("erp.test", "ping", {})
     assert "api_key" in str(info.value) and SECRET not in str(info.value)
+    [row] = calls()
+    assert (row.status, row.attempts) == ("misconfigured", 0) and "api_key" in row.error
 
 
 def test_test_connection_uses_only_read_only_actions(erp):
