@@ -42,11 +42,20 @@ LOOKUP_PER_IP = Limit("portal.lookup.ip", hits=20, per_seconds=600)
 LOOKUP_PER_ORDER = Limit("portal.lookup.order", hits=5, per_seconds=600)
 SUBMIT_PER_IP = Limit("portal.submit.ip", hits=10, per_seconds=600)
 ANSWER_PER_CASE = Limit("portal.answer.case", hits=10, per_seconds=600)
+CASE_PAGES = frozenset({"portal.status", "portal.thanks", "portal.answer", "portal.download"})
 
 
 @bp.before_request
 def _choose_locale() -> None:
     g.portal_locale = i18n.negotiate(request)
+
+
+@bp.after_request
+def _keep_cases_out_of_caches(response: Any) -> Any:
+    """A case page is for whoever holds its link: no shared or back-button cache keeps it."""
+    if request.endpoint in CASE_PAGES:
+        response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.app_template_global("portal_t")

@@ -38,7 +38,9 @@ def _staff_answers(instance: FlowInstance, node_id: str, outcome: str, teams=("c
 
 def test_status_page_shows_a_customer_safe_timeline(client, case):
     instance, token = case
-    html = client.get(f"/portal/case/{token}").get_data(as_text=True)
+    response = client.get(f"/portal/case/{token}")
+    assert response.headers["Cache-Control"] == "private, no-store"
+    html = response.get_data(as_text=True)
     assert f"Case {instance.case_number}" in html
     assert "Request received" in html
     assert "fraud" not in html.lower(), "internal steps stay internal"
