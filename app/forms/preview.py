@@ -6,6 +6,7 @@ checked by content) but nothing is stored: no Submission, no files on disk.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import Blueprint, render_template, request
@@ -48,6 +49,10 @@ def preview(key: str) -> Any:
             locales=sorted({"en", "zh-CN", *form.i18n}),
             fields=render_form(form, locale=locale, values=values, errors=errors),
             result=result,
+            # Shown as text (autoescaped); ensure_ascii=False keeps 上海 readable.
+            data_json=json.dumps(result.data, ensure_ascii=False, indent=2)
+            if result is not None and result.ok
+            else "",
         ),
         status,
     )
