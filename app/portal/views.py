@@ -36,6 +36,7 @@ from app.portal import bp, cases, i18n, links, lookup, offers
 from app.portal import status as case_status
 from app.ratelimit import Limit, check
 from app.security import public, safe_next_path
+from runtime.exceptions import NotFound
 from runtime.forms import walk
 
 LOOKUP_PER_IP = Limit("portal.lookup.ip", hits=20, per_seconds=600)
@@ -288,8 +289,13 @@ def _status_page(token: str, *, values: dict[str, Any] | None = None,
     pending = cases.open_customer_request(instance)
     answer_fields = None
     if pending is not None:
-        answer_fields = render_form(load_form(pending.form_key), locale=locale, values=values,
-                                    errors=errors, id_prefix="answer")
+        try:
+            answer_fields = render_form(load_form(pending.form_key), locale=locale,
+                                        values=values, errors=errors, id_prefix="answer")
+        except NotFound:  # the flow asks with a form nobody published: still show the case
+            current_app.logger.error("case %s waits for unpublished form %s",
+                                     instance.public_id, pending.form_key)
+            pending = None
     return render_template(
         "portal/status.html", instance=instance, offer=offer, token=token,
         case=cases.case_label(instance),

@@ -206,3 +206,16 @@ def flow_state_with_label(instance: FlowInstance, file_id: str) -> None:
     instance.state = {**instance.state, "variables": variables}
     instance.variables = variables
     db.session.commit()
+
+
+def test_status_page_survives_a_question_form_nobody_published(client, case):
+    from app.models import Definition
+
+    instance, token = case
+    _staff_answers(instance, "fraud_check", "need_info")
+    row = db.session.scalar(db.select(Definition).where(Definition.key == "portal.more_info"))
+    row.status = "archived"  # as if the form were withdrawn while the case waits for it
+    db.session.commit()
+    response = client.get(f"/portal/case/{token}")
+    assert response.status_code == 200
+    assert "We need more information from you" not in response.get_data(as_text=True)
