@@ -75,8 +75,9 @@ def main() -> None:
 def in_memory(seconds: float, profile: bool) -> dict[str, object]:
     ours, spiff = engine_memory.Ours(), engine_memory.Spiff()
     ours.run(0), spiff.run(0)  # warm up
-    ours_rate, ours_n = engine_memory.rate(ours.run, seconds, 10**6)
-    spiff_rate, spiff_n = engine_memory.rate(spiff.run, seconds, 10**6)
+    rates = engine_memory.interleaved_rates({"ours": ours.run, "spiff": spiff.run}, 2 * seconds)
+    (ours_rate, ours_wall, ours_n), (spiff_rate, spiff_wall, spiff_n) = (
+        rates["ours"], rates["spiff"])
     ratio = ours_rate / spiff_rate
     io_ours, _ = engine_memory.rate(lambda i: ours.run(i, with_state_io=True), seconds / 2, 10**6)
     io_spiff, _ = engine_memory.rate(lambda i: spiff.run(i, with_state_io=True), seconds / 2,
@@ -84,11 +85,14 @@ def in_memory(seconds: float, profile: bool) -> dict[str, object]:
     held_ours = engine_memory.bytes_per_waiting_instance(ours, 1000)
     held_spiff = engine_memory.bytes_per_waiting_instance(spiff, 1000)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print("In memory: complete instances per second (start, approve, CRM ok, ERP ok)")
-    print(f"  {ours.name:<24}{ours_rate:9.0f} /s   ({ours_n} instances)")
-    print(f"  {spiff.name:<24}{spiff_rate:9.0f} /s   ({spiff_n} instances)")
+    print("In memory: complete instances per second of CPU time (start, approve, CRM ok, ERP ok;"
+          " the engines take turns, wall-clock figures in brackets)")
+    print(f"  {ours.name:<24}{ours_rate:9.0f} /s   ({ours_n} instances, {ours_wall:.0f} /s wall)")
+    print(f"  {spiff.name:<24}{spiff_rate:9.0f} /s   ({spiff_n} instances, {spiff_wall:.0f} /s "
+          "wall)")
     verdict = "meets" if ratio >= TARGET_RATIO else "misses"
-    print(f"  {'ratio ours / Spiff':<24}{ratio:9.1f} x    ({verdict} the {TARGET_RATIO}x target)")
+    print(f"  {'ratio ours / Spiff':<24}{ratio:9.1f} x    ({verdict} the {TARGET_RATIO}x target; "
+          f"wall clock {ours_wall / spiff_wall:.1f}x)")
     print(f"  state stored as JSON and read back between events: ours {io_ours:.0f} /s, "
           f"Spiff {io_spiff:.0f} /s ({io_ours / io_spiff:.1f}x; Spiff's document carries "
           "its spec)")

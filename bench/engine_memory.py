@@ -160,6 +160,30 @@ def rate(run: Callable[[int], None], seconds: float, limit: int) -> tuple[float,
     return done / (time.perf_counter() - start), done
 
 
+def interleaved_rates(runs: dict[str, Callable[[int], None]], seconds: float,
+                      rounds: int = 10) -> dict[str, tuple[float, float, int]]:
+    """Per engine: (per second of CPU time, per second of wall time, instances).
+
+    The engines take turns in `rounds` short rounds, so a change in the machine's load
+    hits both alike; CPU time of this process (`time.process_time`) leaves out the time
+    the machine gave to other processes, which wall time on a shared machine does not.
+    """
+    totals = {name: [0.0, 0.0, 0] for name in runs}
+    for _ in range(rounds):
+        for name, run in runs.items():
+            total = totals[name]
+            wall, cpu = time.perf_counter(), time.process_time()
+            end = wall + seconds / rounds
+            while True:
+                run(total[2])
+                total[2] += 1
+                if time.perf_counter() >= end:
+                    break
+            total[0] += time.process_time() - cpu
+            total[1] += time.perf_counter() - wall
+    return {name: (n / cpu, n / wall, n) for name, (cpu, wall, n) in totals.items()}
+
+
 def bytes_per_waiting_instance(engine: Ours | Spiff, count: int) -> float:
     """Python heap per instance held in memory while it waits at the approval task."""
     engine.until_task(0)  # warm caches before measuring

@@ -10,8 +10,10 @@ so every CRM/ERP call becomes an outbox row plus an `outbox.deliver` job in Redi
 3. and 4. the same pair with the other class (`rq worker -w ...`, running the same
    `app.jobs.worker_entry.run` jobs, so the app is built from the environment).
 
-Rates come from RQ's own job timestamps, between the first and the last job's end, so
-process start-up (imports, app creation, the first connection) is not counted.
+Rates come from timestamps written as the work ends, between the first and the last, so
+process start-up (imports, app creation, the first connection) is not counted: RQ's own
+job end times for bare jobs, each outbox row's `processed_at` for deliveries (the app
+enqueues one job per step, carrying every row that step wrote: two calls here).
 Loopback only; Redis db 14 by default (`FORMLOOM_BENCH_REDIS_URL`); every key the run
 made is deleted afterwards.
 """
@@ -90,7 +92,12 @@ def _measure(database: Database, workdir: Path, instances: int,
                for i in range(instances)]
         new_tasks.close()
         rows = OutboxEntry.instance_id.in_(ids)
-        entry_ids = list(db.session.scalars(db.select(OutboxEntry.id).where(rows)))
+        steps: dict[int, list[int]] = {}  # the rows each approval wrote: one job each
+        for entry_id, instance_id in db.session.execute(
+                db.select(OutboxEntry.id, OutboxEntry.instance_id).where(rows)
+                .order_by(OutboxEntry.id)):
+            steps.setdefault(instance_id, []).append(entry_id)
+        entry_ids = [entry_id for group in steps.values() for entry_id in group]
         db.session.remove()
         for engine in db.engines.values():
             engine.dispose()  # a SQLite file must not stay locked for the workers
@@ -98,7 +105,8 @@ def _measure(database: Database, workdir: Path, instances: int,
     env, pid_log = _worker_env(database, workdir), workdir / "stub-connector.pids"
 
     shipped = _drain(["formloom", "worker", "--burst", "--queue", queues["app"]], queues["app"],
-                     env | {"FORMLOOM_BENCH_PID_LOG": str(pid_log)}, workdir, effects)
+                     env | {"FORMLOOM_BENCH_PID_LOG": str(pid_log)}, workdir, len(steps),
+                     rate=lambda: _delivery_rate(app, entry_ids))
     pids = set(pid_log.read_text().split()) if pid_log.exists() else set()
     shipped_class = SIMPLE if len(pids) == 1 else FORK
     other_class = FORK if shipped_class == SIMPLE else SIMPLE
@@ -115,11 +123,11 @@ def _measure(database: Database, workdir: Path, instances: int,
         for engine in db.engines.values():
             engine.dispose()
     backend = RQBackend(REDIS_URL, queues["app-other"])
-    for entry_id in entry_ids:
-        backend.submit(JobRequest("outbox.deliver", (entry_id,)))
+    for group in steps.values():  # as the app enqueues them: one job per step
+        backend.submit(JobRequest("outbox.deliver", tuple(group)))
     backend.shutdown()
     other = _drain(_rq_worker(other_class, queues["app-other"]), queues["app-other"], env,
-                   workdir, effects)
+                   workdir, len(steps), rate=lambda: _delivery_rate(app, entry_ids))
     done = _count_done(app, entry_ids)
     results.append(Drain("outbox deliveries, same jobs under `rq worker -w`", other_class,
                          effects, other, f"{done}/{effects} rows done"))
@@ -146,18 +154,19 @@ def _rq_worker(worker_class: str, queue_name: str) -> list[str]:
 
 
 def _drain(command: list[str], queue_name: str, env: dict[str, str], workdir: Path,
-           jobs: int) -> float | None:
-    """Run a burst worker to the end; jobs per second from RQ's job timestamps."""
+           jobs: int, rate=None) -> float | None:
+    """Run a burst worker to the end; per second from RQ's job timestamps, or `rate()`."""
     log_path = workdir / f"{queue_name}.log"
     with log_path.open("w") as log:
         try:
             subprocess.run([str(BIN / command[0]), *command[1:]], env=env, cwd=workdir,  # noqa: S603
-                           stdout=log, stderr=subprocess.STDOUT, timeout=60 + jobs / 10,
+                           stdout=log, stderr=subprocess.STDOUT, timeout=120 + jobs,
                            check=True)
         except (subprocess.TimeoutExpired, subprocess.CalledProcessError) as err:
             print(f"  {command[0]} worker failed ({type(err).__name__}); see {log_path}")
             return None
-    return _rate(queue_name, jobs)
+    counted = _rate(queue_name, jobs)
+    return counted if rate is None or counted is None else rate()
 
 
 def _rate(queue_name: str, expected: int) -> float | None:
@@ -177,6 +186,25 @@ def _rate(queue_name: str, expected: int) -> float | None:
     if len(jobs) < 2:
         return None
     ends = sorted(j.ended_at.timestamp() for j in jobs)
+    return (len(ends) - 1) / (ends[-1] - ends[0])
+
+
+def _delivery_rate(app, entry_ids: list[int]) -> float | None:
+    """Deliveries per second from the rows' own `processed_at` (a job may carry several)."""
+    from app.extensions import db
+    from app.models import OutboxEntry
+
+    with app.app_context():
+        try:
+            ends = sorted(t.timestamp() for t in db.session.scalars(
+                db.select(OutboxEntry.processed_at).where(
+                    OutboxEntry.id.in_(entry_ids), OutboxEntry.processed_at.is_not(None))))
+        finally:
+            db.session.remove()
+            for engine in db.engines.values():
+                engine.dispose()
+    if len(ends) < 2 or ends[-1] == ends[0]:
+        return None
     return (len(ends) - 1) / (ends[-1] - ends[0])
 
 

@@ -56,7 +56,10 @@ class TableRule:
     annotation: str = ""
 
     def matches(self, context: Context) -> bool:
-        return all(cell.test(context) for _, cell in self.cells)
+        for _, cell in self.cells:  # noqa: SIM110 - a plain loop: all(genexpr) costs a frame per cell
+            if not cell.test(context):
+                return False
+        return True
 
 
 @dataclass(frozen=True)
@@ -82,8 +85,11 @@ class DecisionTable:
         """Decide for these variables; `now` feeds relative date cells (`within_last`)."""
         context = Context(variables, now)
         if self.hit_policy is HitPolicy.FIRST:
-            rule = next((r for r in self.rules if r.matches(context)), None)
-            matched = [rule] if rule is not None else []
+            matched = []
+            for rule in self.rules:
+                if rule.matches(context):
+                    matched.append(rule)
+                    break
         else:
             matched = [r for r in self.rules if r.matches(context)]
         ids = tuple(r.id for r in matched)
