@@ -41,7 +41,9 @@ def case_id_from_token(token: str) -> str:
         value = _status_serializer().loads(token)
     except BadSignature:
         raise NotFound("no such case") from None
-    if not isinstance(value, str):
+    # Base64 leaves spare bits in a token's last character; only the canonical form is a
+    # link, so no edited token ever opens a page (CHECKLIST 17).
+    if not isinstance(value, str) or status_token(value) != token:
         raise NotFound("no such case")
     return value
 
