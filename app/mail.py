@@ -41,6 +41,7 @@ from app.extensions import db
 from app.jobs import enqueue
 from app.jobs.registry import job
 from app.models import MailMessage, MailStatus, utcnow
+from app.models.mail import MailAttachment
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +57,8 @@ class MailError(ValueError):
 
 
 def send_mail(
-    to: str | Iterable[str], subject: str, text: str, html: str | None = None
+    to: str | Iterable[str], subject: str, text: str, html: str | None = None,
+    attachments: Iterable[tuple[str, str, bytes]] | None = None,
 ) -> MailMessage:
     """Queue an e-mail; it is handed to the mail server after the current transaction commits.
 
@@ -65,6 +67,8 @@ def send_mail(
         subject: one line; line breaks are refused (header injection).
         text: the plain-text body, always sent.
         html: an optional HTML alternative; the caller escapes whatever users typed.
+        attachments: optional (file name, content type, bytes) triples, stored with the
+            message (e.g. scheduled reports).
 
     Raises:
         MailError: an address is not an e-mail address or the subject spans lines.
@@ -83,6 +87,9 @@ def send_mail(
     )
     db.session.add(message)
     db.session.flush()
+    for filename, content_type, data in attachments or ():
+        db.session.add(MailAttachment(message_id=message.id, filename=filename[:255],
+                                      content_type=content_type, data=data))
     enqueue("mail.send", message.id)
     return message
 
@@ -144,6 +151,12 @@ def build_message(message: MailMessage, sender: str) -> EmailMessage:
     email.set_content(message.text)
     if message.html:
         email.add_alternative(message.html, subtype="html")
+    for item in db.session.scalars(db.select(MailAttachment)
+                                   .where(MailAttachment.message_id == message.id)
+                                   .order_by(MailAttachment.id)):
+        maintype, _, subtype = item.content_type.partition("/")
+        email.add_attachment(item.data, maintype=maintype, subtype=subtype or "octet-stream",
+                             filename=item.filename)
     return email
 
 

@@ -13,7 +13,7 @@ from flask.cli import with_appcontext
 
 from app.extensions import db
 from app.models import InstanceEvent
-from app.reports import demo, projector
+from app.reports import demo, projector, schedules
 from app.reports.tables import BUILT_IN_PROJECTIONS, TABLES
 from app.services import definitions
 
@@ -44,6 +44,18 @@ def rebuild() -> None:
             projector.rebuild(name, progress=bar.update)
         count = db.session.execute(sa.select(sa.func.count()).select_from(TABLES[name]))
         click.echo(f"{name}: {count.scalar_one()} case row(s)")
+
+
+@command.command("send-scheduled")
+@with_appcontext
+def send_scheduled() -> None:
+    """Send the scheduled reports due now (once per period) and keep the hourly timer going."""
+    sent = schedules.send_due()
+    schedules.ensure_ticking()
+    db.session.commit()
+    for key, schedule_id, period in sent:
+        click.echo(f"sent {key} / {schedule_id} for {period}")
+    click.echo(f"{len(sent)} report(s) sent; the hourly check is scheduled")
 
 
 @command.command("install-boards")

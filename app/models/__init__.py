@@ -18,7 +18,7 @@ from app.models.ratelimit import RateLimitCounter
 from app.models.records import StoredFile, Submission
 from app.models.types import utcnow
 from app.models.users import ApiToken, Membership, SystemFlag, SystemRole, Team, User, UserRole
-from app.reports.tables import ReportCursor  # noqa: F401
+from app.reports.tables import ReportCursor, ReportDelivery  # noqa: F401
 from app.sandbox.models import SandboxRecord  # noqa: F401
 
 __all__ = [

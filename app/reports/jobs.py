@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import current_app
 
 from app.jobs import job
-from app.reports import projector
+from app.reports import projector, schedules  # noqa: F401  (registers the timer handler)
 from app.reports.tables import BUILT_IN_PROJECTIONS
 
 

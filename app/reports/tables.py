@@ -1,4 +1,4 @@
-"""Reporting tables: the built-in projections, and the projector's cursor.
+"""Reporting tables: the built-in projections, the projector's cursor, sent reports.
 
 Projection tables are built from their JSON definitions (`runtime/reports/projections`)
 onto `db.metadata`, so the migration (0007) and the models are compared by the same
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String
+from sqlalchemy import String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -44,3 +44,19 @@ class ReportCursor(db.Model):
     #: `{"<id>": "<ISO time first noticed>"}` for ids below the cursor not seen yet.
     gaps: Mapped[dict] = mapped_column(JSONDoc, default=dict)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class ReportDelivery(db.Model):
+    """One scheduled report sent for one period: the unique key makes sending idempotent."""
+
+    __tablename__ = "report_deliveries"
+    __table_args__ = (UniqueConstraint("board_key", "schedule_id", "period"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    board_key: Mapped[str] = mapped_column(String(128))
+    schedule_id: Mapped[str] = mapped_column(String(64))
+    #: `2026-11-22` for daily, `2026-W47` for weekly.
+    period: Mapped[str] = mapped_column(String(16))
+    recipients: Mapped[list] = mapped_column(JSONDoc, default=list)
+    message_id: Mapped[int | None] = mapped_column(db.BigInteger)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

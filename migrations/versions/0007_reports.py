@@ -60,9 +60,38 @@ def upgrade() -> None:
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('name', name=op.f('pk_report_cursors'))
     )
+    op.create_table('report_deliveries',
+    sa.Column('id', BIG_ID, nullable=False),
+    sa.Column('board_key', sa.String(length=128), nullable=False),
+    sa.Column('schedule_id', sa.String(length=64), nullable=False),
+    sa.Column('period', sa.String(length=16), nullable=False),
+    sa.Column('recipients', JSON_DOC, nullable=False),
+    sa.Column('message_id', sa.BigInteger(), nullable=True),
+    sa.Column('sent_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_report_deliveries')),
+    sa.UniqueConstraint('board_key', 'schedule_id', 'period',
+                        name=op.f('uq_report_deliveries_board_key_schedule_id_period'))
+    )
+    # Attachments for outgoing mail (scheduled reports); the mail table is 0002's.
+    op.create_table('outgoing_mail_attachments',
+    sa.Column('id', BIG_ID, nullable=False),
+    sa.Column('message_id', BIG_ID, nullable=False),
+    sa.Column('filename', sa.String(length=255), nullable=False),
+    sa.Column('content_type', sa.String(length=100), nullable=False),
+    sa.Column('data', sa.LargeBinary(), nullable=False),
+    sa.ForeignKeyConstraint(['message_id'], ['outgoing_mail.id'],
+                            name=op.f('fk_outgoing_mail_attachments_message_id_outgoing_mail')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_outgoing_mail_attachments'))
+    )
+    with op.batch_alter_table('outgoing_mail_attachments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_outgoing_mail_attachments_message_id'), ['message_id'], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('outgoing_mail_attachments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_outgoing_mail_attachments_message_id'))
+    op.drop_table('outgoing_mail_attachments')
+    op.drop_table('report_deliveries')
     op.drop_table('report_cursors')
     with op.batch_alter_table('report_returns', schema=None) as batch_op:
         batch_op.drop_index('ix_report_returns_status')

@@ -100,11 +100,24 @@ class BoardFilter:
 
 
 @dataclass(frozen=True)
+class Schedule:
+    """E-mail the board to `to` every day or week (UTC), from `hour` on."""
+
+    id: str
+    every: str
+    to: tuple[str, ...]
+    formats: tuple[str, ...] = ("xlsx",)
+    weekday: int = 0
+    hour: int = 6
+
+
+@dataclass(frozen=True)
 class DashboardSpec:
     title: str
     widgets: tuple[Widget, ...]
     filters: tuple[BoardFilter, ...] = ()
     roles: tuple[str, ...] = ()
+    schedules: tuple[Schedule, ...] = ()
     description: str = ""
 
     def widget(self, widget_id: str) -> Widget | None:
@@ -117,8 +130,15 @@ def parse_dashboard(title: str, body: dict[str, Any]) -> DashboardSpec:
     _unique([w.id for w in widgets], "/widgets", "widget")
     filters = tuple(_filter(f, f"/filters/{i}") for i, f in enumerate(body.get("filters", [])))
     _unique([f.id for f in filters], "/filters", "filter")
+    schedules = tuple(
+        Schedule(id=s["id"], every=s["every"], to=tuple(s["to"]),
+                 formats=tuple(s.get("formats", ["xlsx"])), weekday=s.get("weekday", 0),
+                 hour=s.get("hour", 6))
+        for s in body.get("schedules", [])
+    )
+    _unique([s.id for s in schedules], "/schedules", "schedule")
     return DashboardSpec(title=title, widgets=widgets, filters=filters,
-                         roles=tuple(body.get("roles", [])),
+                         roles=tuple(body.get("roles", [])), schedules=schedules,
                          description=body.get("description", ""))
 
 
