@@ -119,8 +119,23 @@ def check_document(
         reason = f"is {size:,} bytes; a definition body may hold at most {MAX_BODY_BYTES:,}"
         return sort_errors([*errors, ErrorDetail("/body", reason)])
     if kind in KINDS:
-        errors += schema_errors(kind, body)
+        found = schema_errors(kind, body)
+        if kind == "form" and not found:
+            found = _form_errors(body)
+        errors += found
     return sort_errors(errors)
+
+
+def _form_errors(body: dict[str, Any]) -> list[ErrorDetail]:
+    """What the meta-schema cannot see: sections, widgets and rules naming real fields,
+    widget types fitting their JSON types, conditions that compile (runtime.forms)."""
+    from runtime.forms import compile_form
+
+    try:
+        compile_form(body, "check", 0, "")
+    except DefinitionInvalid as exc:
+        return [ErrorDetail(f"/body{e.pointer}", e.reason) for e in exc.errors]
+    return []
 
 
 def parse_document(

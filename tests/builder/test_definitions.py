@@ -146,3 +146,14 @@ def test_document_checksum_matches_the_function():
     doc = d.parse_document("flow", "a", "T", flow_body())
     assert doc.checksum == d.compute_checksum("T", flow_body(), 1)
     assert len(doc.checksum) == 64
+
+
+def test_form_definitions_are_compiled_at_save_time():
+    from builder.definitions import check_document, starter_body
+
+    body = starter_body("form")
+    body["schema"]["properties"] = {"email": {"type": "string"}}
+    body["ui"]["sections"][0]["fields"] = ["email", "ghost"]
+    body["rules"] = [{"when": True, "effect": "hide", "fields": ["nope"]}]
+    pointers = [e.pointer for e in check_document("form", "t.form", "T", body)]
+    assert pointers == ["/body/rules/0/fields/0", "/body/ui/sections/0/fields/1"]
