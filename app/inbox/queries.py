@@ -15,7 +15,7 @@ import base64
 import binascii
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Text, and_, cast, false, func, or_, select
 
@@ -81,9 +81,18 @@ class ListQuery:
         return {k: v for k, v in values.items() if v}
 
 
+class CaseRow(NamedTuple):
+    """The case columns a list row shows; never the (possibly large) engine state."""
+
+    case_number: str | None
+    public_id: str
+    flow_key: str
+    variables: dict
+
+
 @dataclass
 class Page:
-    rows: list[tuple[Task, FlowInstance]]
+    rows: list[tuple[Task, CaseRow]]
     next_cursor: str | None
     counts: dict[str, str] = field(default_factory=dict)
 
@@ -129,7 +138,8 @@ def count_tabs(user: User, now: datetime) -> dict[str, str]:
 
 def list_tasks(query: ListQuery, user: User, now: datetime,
                column_paths: dict[str, str] | None = None) -> Page:
-    stmt = (select(Task, FlowInstance)
+    stmt = (select(Task, FlowInstance.case_number, FlowInstance.public_id,
+                   FlowInstance.flow_key, FlowInstance.variables)
             .join(FlowInstance, FlowInstance.id == Task.instance_id)
             .where(tab_clause(query.tab, user, now)))
     for condition in _filters(query, now, column_paths or {}):
@@ -139,7 +149,7 @@ def list_tasks(query: ListQuery, user: User, now: datetime,
         stmt = stmt.where(keyset(_decode(query.after)))
     rows = db.session.execute(stmt.order_by(*order).limit(PAGE_SIZE + 1)).all()
     more = len(rows) > PAGE_SIZE
-    rows = [(r[0], r[1]) for r in rows[:PAGE_SIZE]]
+    rows = [(r[0], CaseRow(*r[1:])) for r in rows[:PAGE_SIZE]]
     cursor = _encode(_sort_value(query, rows[-1][0]), rows[-1][0].id) if more else None
     return Page(rows, cursor)
 

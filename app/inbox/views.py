@@ -128,7 +128,7 @@ def task_page(task: Task, *, status: int = 200, error: str | None = None,
         teams=_team_keys(), unread=unread_count(current_user)), status
 
 
-def _row_views(rows: list[tuple[Task, FlowInstance]], now) -> list[dict[str, Any]]:
+def _row_views(rows: list[tuple[Task, queries.CaseRow]], now) -> list[dict[str, Any]]:
     calendars: dict[str | None, Any] = {}
     names = _names({t.assignee_id for t, _ in rows}
                    | {(t.data or {}).get("delegated_from_id") for t, _ in rows})

@@ -80,7 +80,12 @@ def _act(session: Session) -> None:
                 change.escalated = change.escalated or previous.escalated
             latest[task.id] = change
     for change in latest.values():
-        _handle(change)
+        try:
+            with session.begin_nested():  # a failing notice never undoes the work itself
+                _handle(change)
+        except Exception:
+            log.exception("inbox notices for task %s failed; the task change stands",
+                          change.task.id)
 
 
 def _handle(change: Change) -> None:

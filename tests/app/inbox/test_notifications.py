@@ -197,3 +197,23 @@ def test_managers_set_their_teams_service_level(client, flows):
     client.post("/logout", data={"csrf_token": csrf_token(client, "/inbox/")})
     login(client, agent)
     assert client.get("/inbox/teams").status_code == 403
+
+
+def test_a_failing_notice_never_undoes_the_task(app, monkeypatch):
+    from app.notifications import listeners
+
+    make_user("staff", teams=("finance",), email="fiona@example.test")
+    publish("refund.signoff", PERSONAL)
+
+    def broken(task):
+        db.session.add(Notice(user_id=task.assignee_id, kind="x", key="half-written",
+                              title="x", body=""))
+        db.session.flush()
+        raise RuntimeError("mail server on fire")
+
+    monkeypatch.setattr(listeners, "_assigned", broken)
+    instance = service.start("refund.signoff", {})
+    db.session.commit()
+    assert db.session.scalar(db.select(Task.status).where(Task.instance_id == instance.id)) \
+        == "open"
+    assert db.session.scalar(db.select(db.func.count()).select_from(Notice)) == 0
