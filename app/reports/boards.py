@@ -17,7 +17,7 @@ from werkzeug.datastructures import MultiDict
 from app.extensions import db
 from app.models import Definition, DefinitionKind, DefinitionStatus, utcnow
 from app.reports.datasets import dialect_name, get_dataset
-from runtime.exceptions import NotFound, PermissionDenied
+from runtime.exceptions import DefinitionError, NotFound, PermissionDenied
 from runtime.reports import figures, shape
 from runtime.reports.compiler import (
     Constraint,
@@ -52,10 +52,13 @@ class WidgetView:
     figure: dict[str, Any] | None = None
     kpi: shape.Kpi | None = None
     skipped_filters: tuple[str, ...] = ()
+    #: Why this widget could not be drawn (a field its dataset lacks, …); the rest of the
+    #: board still shows.
+    error: str | None = None
 
     @property
     def drillable(self) -> bool:
-        return self.widget.drill_field(self.depth) is not None
+        return self.error is None and self.widget.drill_field(self.depth) is not None
 
 
 @dataclass
@@ -184,6 +187,18 @@ def run_widget(widget: Widget, filters: Filters, path: tuple[str, ...] = ()) -> 
             chart = "bar"  # deeper levels have one dimension
         view.figure = figures.build_figure(frame, widget, dims, chart)
     return view
+
+
+def run_board(spec: DashboardSpec, filters: Filters) -> list[WidgetView]:
+    """Every widget; one with a definition problem shows its reason instead of failing
+    the board."""
+    views = []
+    for widget in spec.widgets:
+        try:
+            views.append(run_widget(widget, filters))
+        except DefinitionError as err:
+            views.append(WidgetView(widget, 0, (), pd.DataFrame(), error=err.reason))
+    return views
 
 
 def run_rows(widget: Widget, filters: Filters, path: tuple[str, ...], page: int = 1,

@@ -72,7 +72,7 @@ def board(key: str) -> Any:
     row, spec = boards.get_board(key, current_user)
     filters = boards.read_filters(spec, request.args)
     request_update()
-    views = [boards.run_widget(w, filters) for w in spec.widgets]
+    views = boards.run_board(spec, filters)
     return render_template("dashboards/board.html", row=row, spec=spec, views=views,
                            filters=filters, query=_query(filters))
 

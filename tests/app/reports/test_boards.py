@@ -162,3 +162,32 @@ def test_titles_are_escaped_and_roles_restrict(client, app, manager):
 def test_plotly_is_served_locally(client, manager):
     got = client.get("/dashboards/assets/plotly.min.js")
     assert got.status_code == 200 and b"plotly" in got.data[:2000].lower()
+
+
+def test_a_broken_widget_does_not_break_the_board(client, seeded, manager):
+    body = {"widgets": [
+        {"id": "ok", "title": "Fine", "dataset": "returns", "chart": "kpi",
+         "measures": [{"id": "c", "agg": "count"}]},
+        {"id": "bad", "title": "Broken", "dataset": "returns", "chart": "bar",
+         "measures": [{"id": "c", "agg": "count"}], "dimensions": [{"field": "no_such_field"}]},
+    ]}
+    definitions.save_draft("dashboard", "half.broken", "Half broken", body)
+    definitions.publish("dashboard", "half.broken")
+    db.session.commit()
+    page = client.get("/dashboards/half.broken")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "This widget cannot be drawn" in html and "no_such_field" in html
+
+
+def test_cli_update_rebuild_and_demo_data(runner, app):
+    result = runner.invoke(args=["demo-data", "--cases", "120", "--seed", "3"])
+    assert result.exit_code == 0, result.output
+    assert "120 cases in" in result.output
+    assert _count() == 120
+    assert "published" not in runner.invoke(args=["reports", "install-boards"]).output
+    assert runner.invoke(args=["reports", "update"]).exit_code == 0
+    rebuilt = runner.invoke(args=["reports", "rebuild"])
+    assert rebuilt.exit_code == 0 and "returns: 120 case row(s)" in rebuilt.output
+    reset = runner.invoke(args=["demo-data", "--cases", "10", "--reset"])
+    assert "deleted 120" in reset.output and _count() == 10
