@@ -44,15 +44,17 @@ def formloom() -> Any:
         result = accept_submission(form, request.form, request.files, locale="en")
         if not result.ok:
             return jsonify(errors=result.errors), 422
+        instance = service.start(FLOW_KEY, {"request": result.data})
         submission = save_submission(
-            form, result, locale="en", client_token=request.form.get("client_token")
+            form, result, locale="en", client_token=request.form.get("client_token"),
+            instance=instance,
         )
-        if submission.instance_id is None:  # a replayed token returns the first case
-            instance = service.start(FLOW_KEY, {"request": result.data})
-            submission.instance_id = instance.id
+        if submission.instance_id != instance.id:  # a replayed token: the first case wins
+            db.session.rollback()
+            return jsonify(case=db.session.get(FlowInstance, submission.instance_id).public_id)
+        case = instance.public_id
         db.session.commit()
-        instance = db.session.get(FlowInstance, submission.instance_id)
-        return jsonify(case=instance.public_id), 201
+        return jsonify(case=case), 201
 
     app = create_app(
         {

@@ -22,11 +22,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.extensions import db
 from app.forms.uploads import CheckedUpload, check_uploads, file_path, store_upload
-from app.models import StoredFile, Submission
+from app.models import StoredFile, Submission, utcnow
 from runtime.exceptions import FormloomError
 from runtime.forms import FormSpec, Problem, check_input, messages_for, walk
 
@@ -107,29 +108,40 @@ def save_submission(
         raise FormloomError("only a valid submission can be saved")
     if client_token is not None and not CLIENT_TOKEN.match(client_token):
         raise BadClientToken("the form's client token is malformed; reload the form")
-    submission = Submission(
-        public_id=secrets.token_urlsafe(18),
-        form_key=form.key,
-        form_version=form.version,
-        data=result.data,
-        locale=locale[:16],
-        client_token=client_token,
-        instance_id=getattr(instance, "id", None),
-        task_id=getattr(task, "id", None),
-        submitted_by_id=getattr(user, "id", None),
-    )
-    # Insert first, look up only on a clash: a new token (the common case) costs no
-    # extra query, and the unique index settles two concurrent replays (CHECKLIST 12).
-    try:
-        with db.session.begin_nested():
-            db.session.add(submission)
-            db.session.flush()
-    except IntegrityError:
-        earlier = _by_token(client_token) if client_token else None
-        if earlier is None:
-            raise
-        _discard(result.files)
-        return earlier
+    values = {
+        "public_id": secrets.token_urlsafe(18),
+        "form_key": form.key,
+        "form_version": form.version,
+        "data": result.data,
+        "locale": locale[:16],
+        "client_token": client_token,
+        "instance_id": getattr(instance, "id", None),
+        "task_id": getattr(task, "id", None),
+        "submitted_by_id": getattr(user, "id", None),
+        "created_at": utcnow(),
+    }
+    if client_token is None:
+        submission = Submission(**values)
+        db.session.add(submission)
+        db.session.flush()
+    else:
+        # INSERT ... ON CONFLICT DO NOTHING RETURNING: one statement for a new token (the
+        # common case); the unique index settles two concurrent replays (CHECKLIST 12)
+        # and the loser reads the winner's row.
+        insert = _insert_for(db.session.get_bind().dialect.name)
+        statement = (
+            insert(Submission)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["client_token"])
+            .returning(Submission)
+        )
+        submission = db.session.scalars(statement).first()
+        if submission is None:
+            earlier = _by_token(client_token)
+            if earlier is None:  # pragma: no cover - the clash's row vanished (rolled back)
+                raise BadClientToken("this form was just submitted elsewhere; try again")
+            _discard(result.files)
+            return earlier
     if not result.files:
         return submission
     for stored in result.files:
@@ -137,6 +149,14 @@ def save_submission(
         stored.instance_id = getattr(instance, "id", None)
     db.session.flush()
     return submission
+
+
+def _insert_for(dialect: str) -> Any:
+    if dialect == "postgresql":
+        return postgresql_insert
+    if dialect == "sqlite":
+        return sqlite_insert
+    raise FormloomError(f"client tokens need PostgreSQL or SQLite, not {dialect}")
 
 
 def _by_token(token: str) -> Submission | None:
