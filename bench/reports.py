@@ -50,8 +50,8 @@ HAND_SQL = {
     "by_country": "SELECT country, count(*) AS n FROM report_returns "
                   "WHERE created_at >= :a AND created_at < :b "
                   "GROUP BY country ORDER BY n DESC, country",
-    "weekly": "SELECT to_char(date_trunc('week', created_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD') "
-              "AS w, count(*) FROM report_returns WHERE created_at >= :a AND created_at < :b "
+    "weekly": "SELECT date_trunc('week', created_at AT TIME ZONE 'UTC') AS w, count(*) "
+              "FROM report_returns WHERE created_at >= :a AND created_at < :b "
               "GROUP BY w ORDER BY w",
     "top_skus": "SELECT sku, count(*) AS n, sum(refund_amount), "
                 "percentile_cont(0.5) WITHIN GROUP (ORDER BY cycle_hours), "
