@@ -29,7 +29,7 @@ from app.extensions import db
 from app.forms.uploads import CheckedUpload, check_uploads, file_path, store_upload
 from app.models import StoredFile, Submission, utcnow
 from runtime.exceptions import FormloomError
-from runtime.forms import FormSpec, Problem, check_input, messages_for, walk
+from runtime.forms import DictInput, FormSpec, Problem, check_input, messages_for, walk
 
 CLIENT_TOKEN = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
@@ -60,6 +60,8 @@ def accept_submission(
 
     `store_files=False` checks uploads without writing them (the builder's preview).
     """
+    if not hasattr(form_data, "getlist"):  # a plain dict (API callers, tests)
+        form_data = DictInput(form_data or {})
     uploads: dict[str, list[CheckedUpload]] = {}
     problems: dict[str, Problem] = {}
     for spec in walk(form.fields()):

@@ -161,3 +161,11 @@ def test_two_concurrent_submissions_with_one_token_store_one(app):
         thread.join(30)
     assert len(found) == 2 and found[0] == found[1]
     assert db.session.scalar(db.select(db.func.count()).select_from(Submission)) == 1
+
+
+def test_plain_dicts_are_accepted_as_form_data(app):
+    publish_form()
+    form = load_form("test.every")
+    with app.test_request_context():
+        result = accept_submission(form, dict(valid_fields()), None, locale="en")
+    assert result.ok, result.errors
