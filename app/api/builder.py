@@ -1,0 +1,154 @@
+"""Endpoints the browser builder uses beyond plain definitions: open a flow in the
+designer (with what it may refer to), lint a body, and publish only a lint-clean draft.
+
+Saving still goes through `PUT /definitions/flow/<key>/draft` (meta-schema checked, one
+draft per key); publishing from the designer goes through here so that the linter's
+errors (unreachable steps, outcomes leading nowhere, unknown forms or connectors)
+block it on the server too, not only in the browser.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import jsonify
+from flask_login import current_user
+
+from app.api import bp, json_body
+from app.api.definitions import DEFINITION_SCHEMA, _refuse_request_fields, definition_json
+from app.api.openapi import operation
+from app.extensions import db
+from app.security import requires
+from app.services import definitions
+from app.services.lint_context import context_json, get_lint_context
+from builder.definitions import KEY_PATTERN, starter_body, unknown_fields
+from builder.lint import ERROR, has_errors, lint_flow_body
+from runtime.exceptions import DefinitionInvalid, ErrorDetail, NotFound
+
+WRITERS = ("builder",)
+TAGS = ("builder",)
+
+ISSUE_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "severity": {"enum": ["error", "warning"]},
+        "pointer": {"type": "string", "description": "JSON pointer into the flow body"},
+        "message": {"type": "string"},
+        "node": {"type": ["string", "null"], "description": "id of the node it belongs to"},
+        "edge": {"type": ["integer", "null"], "description": "index of the edge it belongs to"},
+        "edge_id": {"type": ["string", "null"]},
+    },
+}
+LINT_REQUEST = {
+    "type": "object",
+    "required": ["body"],
+    "additionalProperties": False,
+    "properties": {"kind": {"enum": ["flow"]}, "body": {"type": "object"}},
+}
+LINT_RESPONSE = {
+    "type": "object",
+    "properties": {
+        "issues": {"type": "array", "items": ISSUE_SCHEMA},
+        "errors": {"type": "integer"},
+        "warnings": {"type": "integer"},
+    },
+}
+CONTEXT_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "forms": {"type": "array", "items": {"type": "string"}},
+        "tables": {"type": "array", "items": {"type": "string"}},
+        "flows": {"type": "array", "items": {"type": "string"}},
+        "connectors": {"type": "object", "additionalProperties": {"type": "array"}},
+        "roles": {"type": "array", "items": {"type": "string"}},
+    },
+}
+DESIGN_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "key": {"type": "string"},
+        "title": {"type": "string"},
+        "version": {"type": ["integer", "null"]},
+        "status": {"enum": ["new", "draft", "published", "archived"]},
+        "body": {"type": "object"},
+        "context": CONTEXT_SCHEMA,
+    },
+}
+
+
+@bp.get("/builder/flows/<key>")
+@requires(*WRITERS)
+@operation(
+    "A flow as the designer opens it: the draft, else the newest version, else a starter; "
+    "plus the forms, tables, flows, connector actions and roles it may refer to",
+    tags=TAGS,
+    response=DESIGN_SCHEMA,
+    errors=(404,),
+)
+def design_flow(key: str) -> Any:
+    if not KEY_PATTERN.match(key):
+        raise NotFound(f"{key!r} is not a definition key")
+    context = context_json(get_lint_context())
+    try:
+        row = definitions.get("flow", key)
+    except NotFound:
+        title = key.rsplit(".", 1)[-1].replace("_", " ").capitalize()
+        body = starter_body("flow")
+        return jsonify(key=key, title=title, version=None, status="new", body=body, context=context)
+    return jsonify(
+        key=key,
+        title=row.title,
+        version=row.version,
+        status=str(row.status),
+        body=row.body,
+        context=context,
+    )
+
+
+@bp.post("/builder/lint")
+@requires(*WRITERS)
+@operation(
+    "Lint a flow body: errors (block publishing) and warnings, each with a JSON pointer "
+    "and the node id or edge index it belongs to",
+    tags=TAGS,
+    request=LINT_REQUEST,
+    response=LINT_RESPONSE,
+    errors=(422,),
+)
+def lint() -> Any:
+    data = json_body()
+    problems = unknown_fields(data, ("kind", "body"))
+    if data.get("kind", "flow") != "flow":
+        problems.append(ErrorDetail("/kind", "only flows are linted for now"))
+    if not isinstance(data.get("body"), dict):
+        problems.append(ErrorDetail("/body", "must be a flow body (an object)"))
+    if problems:
+        raise DefinitionInvalid(problems)
+    issues = lint_flow_body(data["body"], get_lint_context())
+    errors = sum(1 for issue in issues if issue.severity == ERROR)
+    return jsonify(
+        issues=[issue.as_dict() for issue in issues],
+        errors=errors,
+        warnings=len(issues) - errors,
+    )
+
+
+@bp.post("/builder/flows/<key>/publish")
+@requires(*WRITERS)
+@operation(
+    "Publish the flow's draft if the linter finds no error (422 lists them otherwise)",
+    tags=TAGS,
+    response=DEFINITION_SCHEMA,
+    errors=(404, 409, 422),
+)
+def publish_flow(key: str) -> Any:
+    _refuse_request_fields()
+    draft = definitions.get("flow", key, "draft")
+    issues = lint_flow_body(draft.body, get_lint_context())
+    if has_errors(issues):
+        raise DefinitionInvalid(
+            [ErrorDetail(f"/body{i.pointer}", i.message) for i in issues if i.severity == ERROR]
+        )
+    row = definitions.publish("flow", key, actor=current_user)
+    db.session.commit()
+    return jsonify(definition_json(row))

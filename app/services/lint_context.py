@@ -1,0 +1,59 @@
+"""What a flow may refer to, read from the database for the linter and the designer.
+
+`builder.lint` is pure; this module tells it which forms, decision tables, flows,
+connector actions and roles exist. Only *published* definitions count: a flow that
+names a form still in draft would fail when a case reaches it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.extensions import db
+from app.models import Definition, DefinitionStatus, SystemRole, Team
+from builder.lint import LintContext
+
+
+def _published_bodies(kind: str) -> dict[str, Any]:
+    """key -> body of the newest published version of every key of one kind."""
+    rows = db.session.execute(
+        db.select(Definition.key, Definition.version, Definition.body)
+        .where(Definition.kind == kind, Definition.status == DefinitionStatus.PUBLISHED)
+        .order_by(Definition.key, Definition.version)
+    ).all()
+    return {key: body for key, _version, body in rows}  # later versions overwrite earlier
+
+
+def _published_keys(kind: str) -> frozenset[str]:
+    rows = db.session.scalars(
+        db.select(Definition.key)
+        .where(Definition.kind == kind, Definition.status == DefinitionStatus.PUBLISHED)
+        .distinct()
+    )
+    return frozenset(rows)
+
+
+def get_lint_context() -> LintContext:
+    connectors = {
+        key: frozenset((body or {}).get("actions") or {})
+        for key, body in _published_bodies("connector").items()
+    }
+    teams = db.session.scalars(db.select(Team.key))
+    return LintContext(
+        forms=_published_keys("form"),
+        tables=_published_keys("decision_table"),
+        flows=_published_keys("flow"),
+        connectors=connectors,
+        roles=frozenset(str(r) for r in SystemRole) | frozenset(teams),
+    )
+
+
+def context_json(context: LintContext) -> dict[str, Any]:
+    """The same facts for the designer's pickers, as sorted lists."""
+    return {
+        "forms": sorted(context.forms or ()),
+        "tables": sorted(context.tables or ()),
+        "flows": sorted(context.flows or ()),
+        "connectors": {k: sorted(v) for k, v in sorted((context.connectors or {}).items())},
+        "roles": sorted(context.roles or ()),
+    }
