@@ -1,0 +1,115 @@
+"""RETURNS.md scenarios at request time, through the portal and the inbox over HTTP.
+
+R1 (auto-approve), R7 (exempt item rejected, reason in the customer's language),
+R8 (outside the window), R9 + R14 (manual review; reminder at 16 and escalation to
+`cs_lead` at 24 business hours). The ERP answers from the sandbox's seeded orders.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from app.extensions import db
+from app.jobs.timers import sweep_due_timers
+from app.models import FlowInstance, InstanceEvent, Task, Timer, utcnow
+from tests.factories import login
+from tests.templates.returns.conftest import (
+    request_return,
+    settle,
+    status_page,
+    the_case,
+)
+
+
+def _decided_by(instance: FlowInstance) -> list[str]:
+    events = db.session.scalars(db.select(InstanceEvent).where(
+        InstanceEvent.instance_id == instance.id, InstanceEvent.type == "decision_made"))
+    return [rule for event in events
+            for rule in ((event.data or {}).get("data") or {}).get("rules", [])]
+
+
+def test_r1_size_return_in_the_window_is_auto_approved(returns_app, client):
+    response = request_return(client, "SO-DE-10630", "max.mueller@example.de", reason="size")
+    assert response.status_code == 302, response.get_data(as_text=True)[:1500]
+    settle()
+    case = the_case()
+    assert case.status == "completed"
+    assert case.variables["policy"] == {"decision": "auto_approve", "reason_code": "approved"}
+    assert case.variables["order"]["customer"]["country"] == "DE"  # read from the ERP
+    assert case.variables["items"] == [{"sku": "TS-BAS-M", "name": "Basic T-shirt, M",
+                                        "quantity": 1}]
+    assert db.session.scalar(db.select(db.func.count()).select_from(Task)) == 0
+    assert "Your return is approved" in status_page(client, response)
+
+
+def test_r7_opened_hygiene_seal_is_rejected_with_the_reason_in_chinese(returns_app, client):
+    response = request_return(client, "SO-FR-10955", "camille.durand@example.fr",
+                              locale="zh-CN", reason="changed_mind", hygiene_seal="opened")
+    assert response.status_code == 302, response.get_data(as_text=True)[:1500]
+    settle()
+    case = the_case()
+    assert case.status == "rejected"
+    assert case.variables["policy"]["reason_code"] == "exempt_item"
+    assert _decided_by(case) == ["exempt_hygiene_opened"]
+    html = status_page(client, response, locale="zh-CN")
+    assert "已拆封的卫生密封商品" in html
+    assert "exempt_item" not in html  # the customer reads words, not codes
+    english = status_page(client, response, locale="en")
+    assert "opened hygiene-sealed" in english
+
+
+def test_r8_us_order_delivered_35_days_ago_is_rejected_for_the_window(returns_app, client):
+    response = request_return(client, "SO-US-30777", "jake.miller@example.com", reason="size")
+    assert response.status_code == 302
+    settle()
+    case = the_case()
+    assert case.status == "rejected"
+    assert _decided_by(case) == ["window_elsewhere"]
+    assert "30-day return window" in status_page(client, response)
+    assert db.session.scalar(db.select(db.func.count()).select_from(Task)) == 0
+
+
+def test_photos_are_required_for_a_defective_item(returns_app, client):
+    response = request_return(client, "SO-DE-10630", "max.mueller@example.de",
+                              reason="defective")
+    assert response.status_code == 422
+    assert db.session.scalar(db.select(db.func.count()).select_from(FlowInstance)) == 0
+
+
+def _fire(key_like: str) -> None:
+    db.session.execute(db.update(Timer).where(Timer.fired_at.is_(None), Timer.key.like(key_like))
+                       .values(due_at=utcnow() - timedelta(seconds=1)))
+    db.session.commit()
+    sweep_due_timers()
+    settle()
+
+
+def test_r9_r14_frequent_returner_goes_to_review_reminded_then_escalated(returns_app, client):
+    _app, staff = returns_app
+    response = request_return(client, "SO-DE-10711", "sven.koch@example.de", reason="size")
+    assert response.status_code == 302
+    settle()
+    case = the_case()
+    assert case.status == "waiting"
+    assert _decided_by(case) == ["frequent_returner"]
+    [task] = db.session.scalars(db.select(Task)).all()
+    assert (task.node_id, task.team_key) == ("review", "cs_agent")
+    timers = db.session.scalars(db.select(Timer).where(Timer.instance_id == case.id)).all()
+    [reminder] = [t for t in timers if "reminder" in t.key]
+    [timeout] = [t for t in timers if "timeout" in t.key]
+    # business hours only count working time, so they lie at least that far ahead
+    assert reminder.due_at - case.created_at >= timedelta(hours=16)
+    assert timeout.due_at - case.created_at >= timedelta(hours=24)
+    assert timeout.due_at > reminder.due_at
+    assert "A colleague is checking your request" in status_page(client, response)
+
+    _fire("%reminder%")
+    assert db.session.get(Task, task.id).team_key == "cs_agent"
+    _fire("%timeout%")
+    assert db.session.get(Task, task.id).team_key == "cs_lead"
+
+    lead = staff["lead"]
+    login(client, lead)
+    page = client.get(f"/inbox/tasks/{task.id}")
+    assert page.status_code == 200
+    assert "Review return request" in page.get_data(as_text=True)
