@@ -30,3 +30,7 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(hooks_bp)
     app.register_blueprint(connectors_bp)
+
+    from app.web.designer import bp as designer_bp
+
+    app.register_blueprint(designer_bp)
