@@ -57,6 +57,7 @@ class DefaultConfig:
     MAIL_TIMEOUT = 10  # seconds for the SMTP connection and each command
     MAIL_FILE_DIR: str | None = None  # file backend: default <instance>/mail
     SESSION_HOURS = 12
+    PASSWORD_RESET_MINUTES = 60  # how long a password-reset link works
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True

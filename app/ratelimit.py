@@ -70,6 +70,9 @@ class Store(Protocol):
     def add_hit(self, bucket: str, previous: str, ttl: int) -> tuple[int, int]:
         """Count one hit in `bucket`; return (hits in bucket, hits in `previous`)."""
 
+    def get_hits(self, bucket: str, previous: str) -> tuple[int, int]:
+        """Read (hits in bucket, hits in `previous`) without counting one."""
+
 
 def check(limit: Limit, subject: str | None, *, now: float | None = None) -> Decision:
     """Count a hit for `subject` and raise `RateLimited` when it is over `limit`."""
@@ -92,6 +95,24 @@ def hit(limit: Limit, subject: str | None, *, now: float | None = None) -> Decis
     elapsed = (now % limit.per_seconds) / limit.per_seconds
     count = current + (previous * (1 - elapsed) if limit.sliding else 0)
     if count <= limit.hits:
+        return Decision(True, count, 0)
+    return Decision(False, count, _retry_after(limit, current, previous, now))
+
+
+def peek(limit: Limit, subject: str | None, *, now: float | None = None) -> Decision:
+    """Whether `subject` is still within `limit`, without counting a hit.
+
+    For limits that count only some events (failed sign-ins): ask before, hit after.
+    """
+    if not current_app.config.get("RATELIMIT_ENABLED", True):
+        return Decision(True, 0, 0)
+    now = time.time() if now is None else now
+    window = int(now // limit.per_seconds)
+    key = f"{limit.name}:{_digest(subject or '-')}"
+    current, previous = get_store(current_app).get_hits(f"{key}:{window}", f"{key}:{window - 1}")
+    elapsed = (now % limit.per_seconds) / limit.per_seconds
+    count = current + (previous * (1 - elapsed) if limit.sliding else 0)
+    if count < limit.hits:
         return Decision(True, count, 0)
     return Decision(False, count, _retry_after(limit, current, previous, now))
 
@@ -135,6 +156,14 @@ class DatabaseStore:
                 conn.execute(delete(table).where(table.c.expires_at < utcnow()))
         return int(current), int(prior or 0)
 
+    def get_hits(self, bucket: str, previous: str) -> tuple[int, int]:
+        table = RateLimitCounter.__table__
+        with db.engine.connect() as conn:
+            rows = dict(conn.execute(
+                select(table.c.bucket, table.c.hits).where(table.c.bucket.in_([bucket, previous]))
+            ).all())
+        return int(rows.get(bucket) or 0), int(rows.get(previous) or 0)
+
 
 class RedisStore:
     """Counters as Redis keys that expire on their own."""
@@ -151,6 +180,10 @@ class RedisStore:
         pipe.get(f"formloom:rl:{previous}")
         current, _, prior = pipe.execute()
         return int(current), int(prior or 0)
+
+    def get_hits(self, bucket: str, previous: str) -> tuple[int, int]:
+        current, prior = self.client.mget(f"formloom:rl:{bucket}", f"formloom:rl:{previous}")
+        return int(current or 0), int(prior or 0)
 
 
 def create_store(app: Flask) -> Store:

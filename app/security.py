@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, current_app, g, redirect, request, url_for
+from flask import Flask, abort, current_app, g, redirect, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
-from flask_login import current_user, login_user
+from flask_login import current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFError
 
 from app.extensions import csrf, db, login_manager
@@ -27,6 +28,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 STAFF_SIDE = ("admin", "builder", "manager", "staff")
+#: Session key holding the sign-in time (epoch seconds); see `end_expired_session`.
+SIGNED_IN_AT = "signed_in_at"
 
 
 @dataclass(frozen=True)
@@ -120,9 +123,25 @@ def _user_from_bearer_token() -> Any | None:
     return row.user
 
 
+def end_expired_session() -> None:
+    """Sign out a browser session older than `SESSION_HOURS` since sign-in.
+
+    The cookie's own expiry slides with every request (an idle limit); this makes the
+    limit absolute as well, so a stolen or forgotten session cannot be kept alive.
+    """
+    signed_in_at = session.get(SIGNED_IN_AT)
+    if signed_in_at is None:
+        return
+    max_age = float(current_app.config["SESSION_HOURS"]) * 3600
+    if not isinstance(signed_in_at, int | float) or time.time() - signed_in_at > max_age:
+        logout_user()
+        session.clear()
+
+
 def enforce_access() -> Any:
     """The one gate every request passes: who is calling, may they, and is it forged."""
     g.token_auth = False
+    end_expired_session()
     own = access_of(current_app.view_functions.get(request.endpoint or ""))
     if own is not None and own.own_auth:
         return None

@@ -11,23 +11,12 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from app.extensions import db
 from app.models import Membership, SystemFlag, SystemRole, Team, User, UserRole, utcnow
 from app.services import audit
+from app.services.passwords import password_problems
 from runtime.exceptions import Conflict, ErrorDetail, NotFound, ValidationFailed
 
-MIN_PASSWORD_LENGTH = 10
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 #: Compared against when the e-mail is unknown, so a wrong e-mail takes as long as a wrong password.
 _DUMMY_HASH = generate_password_hash("formloom-timing-equaliser")
-
-
-def password_problems(password: str, email: str = "") -> list[str]:
-    problems = []
-    if len(password) < MIN_PASSWORD_LENGTH:
-        problems.append(f"must be at least {MIN_PASSWORD_LENGTH} characters")
-    if email and password.lower() == email.lower():
-        problems.append("must not be the e-mail address")
-    if len(set(password)) < 4:
-        problems.append("is too repetitive")
-    return problems
 
 
 def create_user(
@@ -48,7 +37,7 @@ def create_user(
     if not (name or "").strip():
         errors.append(ErrorDetail("/name", "is required"))
     if password is not None:
-        errors += [ErrorDetail("/password", p) for p in password_problems(password, email)]
+        errors += [ErrorDetail("/password", p) for p in password_problems(password, email, name)]
     valid_roles = {r.value for r in SystemRole}
     errors += [ErrorDetail("/roles", f"unknown role {r!r}") for r in roles if r not in valid_roles]
     team_rows = []
@@ -127,7 +116,7 @@ def ensure_team(key: str, name: str | None = None, manager: str | None = None) -
 
 
 def set_password(user: User, password: str) -> None:
-    problems = password_problems(password, user.email)
+    problems = password_problems(password, user.email, user.name)
     if problems:
         raise ValidationFailed([ErrorDetail("/password", p) for p in problems])
     user.password_hash = generate_password_hash(password)
