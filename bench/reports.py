@@ -12,6 +12,8 @@ What is timed, in one process, warm, median of `--repeat` runs:
 * board_sql: the same queries hand-written as SQL text, executed on the same connection;
 * drill: the country bar clicked (Germany) → reasons, the same way; drill_sql by hand.
 
+Ours and the hand-written side run in alternation, so both see the same machine load.
+
 Demo cases are written with `formloom demo-data`'s generator (COPY). The database
 (`--database`, default `formloom_bench_reports`) is kept between runs and refilled only
 when it does not hold exactly N cases; `--drop` removes it at the end. The last line is
@@ -132,6 +134,22 @@ def fill(cases: int) -> float | None:
     return seconds
 
 
+def paired_ms(ours, by_hand, repeat: int) -> tuple[float, float]:
+    """Medians of both, run in alternation: on a shared machine the load changes from
+    second to second, and alternating exposes both sides to the same load."""
+    ours()
+    by_hand()
+    a, b = [], []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        ours()
+        a.append((time.perf_counter() - started) * 1000)
+        started = time.perf_counter()
+        by_hand()
+        b.append((time.perf_counter() - started) * 1000)
+    return statistics.median(a), statistics.median(b)
+
+
 def median_ms(fn, repeat: int) -> float:
     fn()  # warm: plans, caches, pages
     times = []
@@ -190,10 +208,8 @@ def main() -> dict[str, Any]:
 
             per_widget = {w.id: round(median_ms(lambda w=w: boards.run_widget(w, filters),
                                                 args.repeat), 1) for w in spec.widgets}
-            board_ms = median_ms(board, args.repeat)
-            board_sql_ms = median_ms(board_sql, args.repeat)
-            drill_ms = median_ms(drill, args.repeat)
-            drill_sql_ms = median_ms(drill_sql, args.repeat)
+            board_ms, board_sql_ms = paired_ms(board, board_sql, args.repeat)
+            drill_ms, drill_sql_ms = paired_ms(drill, drill_sql, args.repeat)
             in_period = db.session.execute(sa.text(HAND_SQL["returns"]), period).scalar_one()
             db.session.remove()
             db.engine.dispose()

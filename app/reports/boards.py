@@ -142,7 +142,7 @@ def read_filters(spec: DashboardSpec, args: MultiDict) -> Filters:
                 constraints.append(Constraint(f.field, "gte", low))
                 query.append((f"{f.id}_min", low))
             if high:
-                constraints.append(Constraint(f.field, "lt", high))
+                constraints.append(Constraint(f.field, "lte", high))
                 query.append((f"{f.id}_max", high))
         else:
             value = args.get(f.id, "")[:200]

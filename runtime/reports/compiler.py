@@ -30,7 +30,7 @@ _COMPARISONS = {"==": "__eq__", "!=": "__ne__", "<": "__lt__", "<=": "__le__",
 
 @dataclass(frozen=True)
 class Constraint:
-    """One filter on a field: `eq`, `in`, `gte`, `lt` or `contains` with a plain value."""
+    """One filter on a field: `eq`, `in`, `gte`, `lt`, `lte` or `contains`, a plain value."""
 
     field: str
     op: str
@@ -212,6 +212,8 @@ def _where(widget: Widget, dataset: Dataset, constraints: Sequence[Constraint],
             clauses.append(field.expr >= _coerce(field, c.value))
         elif c.op == "lt":
             clauses.append(field.expr < _coerce(field, c.value))
+        elif c.op == "lte":
+            clauses.append(field.expr <= _coerce(field, c.value))
         elif c.op == "contains":
             clauses.append(field.expr.contains(str(c.value), autoescape=True))
         else:

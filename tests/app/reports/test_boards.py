@@ -191,3 +191,23 @@ def test_cli_update_rebuild_and_demo_data(runner, app):
     assert rebuilt.exit_code == 0 and "returns: 120 case row(s)" in rebuilt.output
     reset = runner.invoke(args=["demo-data", "--cases", "10", "--reset"])
     assert "deleted 120" in reset.output and _count() == 10
+
+
+def test_number_range_and_text_filters(client, seeded, manager):
+    body = {"filters": [
+        {"id": "value", "field": "value", "type": "number_range"},
+        {"id": "sku", "field": "sku", "type": "text"},
+    ], "widgets": [{"id": "n", "title": "N", "dataset": "returns", "chart": "kpi",
+                    "measures": [{"id": "c", "agg": "count"}]}]}
+    definitions.save_draft("dashboard", "ranges", "Ranges", body)
+    definitions.publish("dashboard", "ranges")
+    db.session.commit()
+    table = TABLES["returns"]
+    low, high = 40, 80.5
+    expected = db.session.execute(db.select(db.func.count()).select_from(table).where(
+        table.c.value >= low, table.c.value <= high, table.c.sku.like("%APP-10%"))).scalar_one()
+    html = client.get(f"/dashboards/ranges?value_min={low}&value_max={high}&sku=APP-10")
+    assert f'<p class="kpi-value">{expected:,}</p>' in html.get_data(as_text=True)
+    percent = client.get("/dashboards/ranges?sku=%25").get_data(as_text=True)
+    assert '<p class="kpi-value">0</p>' in percent  # % is a character, not a wildcard
+    assert client.get("/dashboards/ranges?value_min=lots").status_code == 422
