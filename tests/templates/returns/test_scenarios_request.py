@@ -12,7 +12,7 @@ from datetime import timedelta
 from app.extensions import db
 from app.jobs.timers import sweep_due_timers
 from app.models import FlowInstance, InstanceEvent, Task, Timer, utcnow
-from tests.factories import login
+from tests.factories import csrf_token, login
 from tests.templates.returns.conftest import (
     request_return,
     settle,
@@ -108,8 +108,34 @@ def test_r9_r14_frequent_returner_goes_to_review_reminded_then_escalated(returns
     _fire("%timeout%")
     assert db.session.get(Task, task.id).team_key == "cs_lead"
 
-    lead = staff["lead"]
-    login(client, lead)
-    page = client.get(f"/inbox/tasks/{task.id}")
-    assert page.status_code == 200
-    assert "Review return request" in page.get_data(as_text=True)
+    login(client, staff["lead"])
+    page = f"/inbox/tasks/{task.id}"
+    assert "Review return request" in client.get(page).get_data(as_text=True)
+    done = client.post(f"{page}/complete", data={"csrf_token": csrf_token(client, page),
+                                                 "outcome": "approve"})
+    assert done.status_code == 302, done.get_data(as_text=True)[:1500]
+    settle()
+    assert the_case().status == "completed"
+    assert "Your return is approved" in status_page(client, response)
+
+
+def test_an_agent_rejects_with_a_reason_the_customer_reads_in_chinese(returns_app, client):
+    _app, staff = returns_app
+    response = request_return(client, "SO-DE-10711", "sven.koch@example.de",
+                              locale="zh-CN", reason="changed_mind")
+    settle()
+    [task] = db.session.scalars(db.select(Task)).all()
+    staff_client = client.application.test_client()
+    login(staff_client, staff["agent"])
+    page = f"/inbox/tasks/{task.id}"
+    done = staff_client.post(f"{page}/complete", data={
+        "csrf_token": csrf_token(staff_client, page), "outcome": "reject",
+        "reject_reason": "exempt_item", "internal_note": "seal broken in the photos"})
+    assert done.status_code == 302, done.get_data(as_text=True)[:1500]
+    settle()
+    case = the_case()
+    assert case.status == "rejected"
+    assert case.variables["review"]["data"]["reject_reason"] == "exempt_item"
+    html = status_page(client, response, locale="zh-CN")
+    assert "已拆封的卫生密封商品" in html
+    assert "seal broken in the photos" not in html  # internal notes stay internal
