@@ -13,15 +13,30 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import Text, and_, cast, false, func, or_, select
+from sqlalchemy import (
+    Integer,
+    String,
+    Text,
+    and_,
+    bindparam,
+    cast,
+    false,
+    func,
+    literal_column,
+    or_,
+    select,
+    union_all,
+)
 
 from app.extensions import db
 from app.inbox.access import OPEN, is_admin, managed_team_keys
 from app.models import FlowInstance, Task, User
+from app.models.types import UTCDateTime
 from runtime.exceptions import FormloomError
 
 PAGE_SIZE = 25
@@ -32,6 +47,11 @@ TAB_LABELS = {"todo": "To do", "mine": "My tasks", "pool": "Team pool", "overdue
 SORTS = ("due", "newest", "oldest")
 DUE_FILTERS = ("overdue", "today", "week", "none")
 STATUSES = ("open", "claimed", "completed", "cancelled")
+
+
+#: `status = 'open'` written as a literal, not a bound parameter: a prepared statement's
+#: generic plan can then still use the pool's partial index (`WHERE status = 'open' …`).
+IS_OPEN = Task.status == literal_column("'open'")
 
 
 class BadListRequest(FormloomError):
@@ -101,56 +121,125 @@ def tabs_for(user: User) -> tuple[str, ...]:
     return TABS if user.has_role("manager") else TABS[:-1]
 
 
-def tab_clause(tab: str, user: User, now: datetime):
-    teams = tuple(sorted(user.team_keys))
-    my_pool = and_(Task.assignee_id.is_(None), Task.status == "open",
-                   Task.team_key.in_(teams)) if teams else false()
+#: Tabs are built once per shape (tab, number of teams, role) with these parameters and
+#: reused: building SQL expressions costs more than running these indexed queries.
+USER = bindparam("inbox_user", type_=Integer())
+NOW = bindparam("inbox_now", type_=UTCDateTime())
+MANAGED = bindparam("inbox_managed", expanding=True)
+
+
+def tab_params(user: User, now: datetime) -> dict[str, Any]:
+    """The values for the parameters of `branches(…)` for this user at `now`."""
+    params: dict[str, Any] = {"inbox_user": user.id, "inbox_now": now}
+    params.update({f"inbox_team_{n}": team for n, team in enumerate(sorted(user.team_keys))})
+    if _role(user) == "manager":
+        params["inbox_managed"] = sorted(managed_team_keys(user))
+    return params
+
+
+def _role(user: User) -> str:
+    if is_admin(user):
+        return "admin"
+    return "manager" if user.has_role("manager") else "staff"
+
+
+def branches(tab: str, user: User) -> tuple:
+    """The tab as disjoint WHERE clauses that each match one index range in due order.
+
+    "Mine or my teams' pools" as one OR makes the database collect every matching row and
+    sort them (tens of thousands in a big team); as branches — my open tasks, my claimed
+    tasks, each team's pool — each is an ordered index scan that stops after one page,
+    and the pages are merged. Tabs without that shape are one clause.
+    """
+    if tab not in TABS:
+        raise BadListRequest(f"unknown tab {tab!r}")
+    if tab == "team" and not user.has_role("manager"):
+        raise BadListRequest("the whole-team view is for managers")
+    return _shape(tab, len(user.team_keys), _role(user))
+
+
+@functools.lru_cache(maxsize=512)
+def _shape(tab: str, teams: int, role: str) -> tuple:
+    pools = [and_(Task.team_key == bindparam(f"inbox_team_{n}", type_=String()), IS_OPEN,
+                  Task.assignee_id.is_(None)) for n in range(teams)]
+    mine = [and_(Task.assignee_id == USER, Task.status == literal_column(f"'{status}'"))
+            for status in OPEN]
     if tab == "todo":  # the default: everything waiting for me or my teams' pools
-        return and_(Task.status.in_(OPEN), or_(Task.assignee_id == user.id, my_pool))
+        return (*mine, *pools)
     if tab == "mine":
-        return and_(Task.assignee_id == user.id, Task.status.in_(OPEN))
+        return (and_(Task.assignee_id == USER, Task.status.in_(OPEN)),)
     if tab == "pool":
-        return my_pool
+        return tuple(pools) or (false(),)
     if tab == "overdue":
-        return and_(Task.status.in_(OPEN), Task.due_at < now,
-                    or_(Task.assignee_id == user.id, my_pool))
+        return tuple(and_(branch, Task.due_at < NOW) for branch in (*mine, *pools))
     if tab == "completed":
-        return and_(Task.completed_by_id == user.id, Task.status == "completed")
-    if tab == "team":
-        if not user.has_role("manager"):
-            raise BadListRequest("the whole-team view is for managers")
-        if is_admin(user):
-            return Task.status.in_(OPEN)
-        managed = tuple(sorted(managed_team_keys(user)))
-        return and_(Task.status.in_(OPEN), Task.team_key.in_(managed)) if managed else false()
-    raise BadListRequest(f"unknown tab {tab!r}")
+        return (and_(Task.completed_by_id == USER, Task.status == "completed"),)
+    if role == "admin":  # team
+        return (Task.status.in_(OPEN),)
+    return (and_(Task.status.in_(OPEN), Task.team_key.in_(MANAGED)),)
 
 
 def count_tabs(user: User, now: datetime) -> dict[str, str]:
-    """Rows per tab, capped: "999+" reads as well as an exact million and costs nothing."""
-    counts = {}
-    for tab in tabs_for(user):
-        capped = select(Task.id).where(tab_clause(tab, user, now)).limit(COUNT_CAP).subquery()
-        n = db.session.scalar(select(func.count()).select_from(capped))
-        counts[tab] = f"{COUNT_CAP - 1}+" if n >= COUNT_CAP else str(n)
-    return counts
+    """Rows per tab, capped: "999+" reads as well as an exact million and costs nothing.
+
+    One statement for all tabs (a scalar subquery per branch, each reading at most
+    `COUNT_CAP` index entries), so the counts cost one round trip.
+    """
+    tabs = tabs_for(user)
+    statement = _count_statement(tuple((tab, branches(tab, user)) for tab in tabs))
+    row = db.session.execute(statement, tab_params(user, now)).one()
+    return {tab: f"{COUNT_CAP - 1}+" if n >= COUNT_CAP else str(n)
+            for tab, n in row._mapping.items()}
+
+
+@functools.lru_cache(maxsize=512)
+def _count_statement(tabs: tuple) -> Any:
+    columns = []
+    for tab, parts in tabs:
+        counts = [select(func.count()).select_from(
+                      select(literal_column("1")).select_from(Task).where(branch)
+                      .limit(COUNT_CAP).subquery()).scalar_subquery()
+                  for branch in parts]
+        total = counts[0]
+        for count in counts[1:]:
+            total = total + count
+        columns.append(total.label(tab))
+    return select(*columns)
 
 
 def list_tasks(query: ListQuery, user: User, now: datetime,
                column_paths: dict[str, str] | None = None) -> Page:
-    stmt = (select(Task, FlowInstance.case_number, FlowInstance.public_id,
-                   FlowInstance.flow_key, FlowInstance.variables)
-            .join(FlowInstance, FlowInstance.id == Task.instance_id)
-            .where(tab_clause(query.tab, user, now)))
-    for condition in _filters(query, now, column_paths or {}):
-        stmt = stmt.where(condition)
-    order, keyset = _ordering(query)
+    order, keyset, columns = _ordering(query)
+    conditions = _filters(query, now, column_paths or {})
     if query.after:
-        stmt = stmt.where(keyset(_decode(query.after)))
-    rows = db.session.execute(stmt.order_by(*order).limit(PAGE_SIZE + 1)).all()
-    more = len(rows) > PAGE_SIZE
-    rows = [(r[0], CaseRow(*r[1:])) for r in rows[:PAGE_SIZE]]
-    cursor = _encode(_sort_value(query, rows[-1][0]), rows[-1][0].id) if more else None
+        conditions.append(keyset(_decode(query.after)))
+    parts = branches(query.tab, user)
+    if query.sort != "due" and len(parts) > 1:  # merged pages are in due order only
+        parts = (or_(*parts),)
+    needs_case = bool(query.flow or query.country or query.q or query.columns)
+    selects = []
+    for part in parts:
+        stmt = select(Task.id, *columns)
+        if needs_case:  # only filters on the case need the join
+            stmt = stmt.join(FlowInstance, FlowInstance.id == Task.instance_id)
+        selects.append(stmt.where(part, *conditions).order_by(*order).limit(PAGE_SIZE + 1))
+    params = tab_params(user, now)
+    if len(selects) == 1:
+        ids = list(db.session.scalars(selects[0], params))
+    else:
+        merged = union_all(*(part.subquery().select() for part in selects)).subquery()
+        outer = [merged.c.due_at.asc().nulls_last(), merged.c.id]
+        ids = list(db.session.scalars(select(merged.c.id).order_by(*outer)
+                                      .limit(PAGE_SIZE + 1), params))
+    more = len(ids) > PAGE_SIZE
+    ids = ids[:PAGE_SIZE]
+    found = {row[0].id: (row[0], CaseRow(*row[1:])) for row in db.session.execute(
+        select(Task, FlowInstance.case_number, FlowInstance.public_id, FlowInstance.flow_key,
+               FlowInstance.variables)
+        .join(FlowInstance, FlowInstance.id == Task.instance_id).where(Task.id.in_(ids)))
+    } if ids else {}
+    rows = [found[i] for i in ids if i in found]
+    cursor = _encode(_sort_value(query, rows[-1][0]), rows[-1][0].id) if more and rows else None
     return Page(rows, cursor)
 
 
@@ -189,15 +278,16 @@ def _var(path: str):
 
 
 def _ordering(query: ListQuery):
+    """ORDER BY, the keyset condition after a cursor, and the sort columns to select."""
     if query.tab == "completed":
         def after_recent(cursor):
             at, task_id = cursor
             return or_(Task.completed_at < at, and_(Task.completed_at == at, Task.id < task_id))
-        return (Task.completed_at.desc(), Task.id.desc()), after_recent
+        return (Task.completed_at.desc(), Task.id.desc()), after_recent, (Task.completed_at,)
     if query.sort == "newest":
-        return (Task.id.desc(),), lambda cursor: Task.id < cursor[1]
+        return (Task.id.desc(),), lambda cursor: Task.id < cursor[1], ()
     if query.sort == "oldest":
-        return (Task.id.asc(),), lambda cursor: Task.id > cursor[1]
+        return (Task.id.asc(),), lambda cursor: Task.id > cursor[1], ()
 
     def after_due(cursor):
         due, task_id = cursor
@@ -205,7 +295,7 @@ def _ordering(query: ListQuery):
             return and_(Task.due_at.is_(None), Task.id > task_id)
         return or_(Task.due_at > due, and_(Task.due_at == due, Task.id > task_id),
                    Task.due_at.is_(None))
-    return (Task.due_at.is_(None), Task.due_at, Task.id), after_due
+    return (Task.due_at.asc().nulls_last(), Task.id), after_due, (Task.due_at,)
 
 
 def _sort_value(query: ListQuery, task: Task) -> datetime | None:

@@ -85,3 +85,7 @@ class TeamSla(db.Model):
 #: "Completed by me" and the overdue tab read these; the engine's own indexes cover the rest.
 Index("ix_tasks_completed_by", Task.completed_by_id, Task.completed_at)
 Index("ix_tasks_open_due", Task.status, Task.due_at)
+#: Each team's unclaimed pool in due order: a page of it is read straight off this index.
+Index("ix_tasks_pool", Task.team_key, Task.due_at, Task.id,
+      postgresql_where=db.text("status = 'open' AND assignee_id IS NULL"),
+      sqlite_where=db.text("status = 'open' AND assignee_id IS NULL"))

@@ -73,10 +73,14 @@ def upgrade() -> None:
     with op.batch_alter_table('tasks', schema=None) as batch_op:
         batch_op.create_index('ix_tasks_completed_by', ['completed_by_id', 'completed_at'], unique=False)
         batch_op.create_index('ix_tasks_open_due', ['status', 'due_at'], unique=False)
+        batch_op.create_index('ix_tasks_pool', ['team_key', 'due_at', 'id'], unique=False,
+                              postgresql_where=sa.text("status = 'open' AND assignee_id IS NULL"),
+                              sqlite_where=sa.text("status = 'open' AND assignee_id IS NULL"))
 
 
 def downgrade() -> None:
     with op.batch_alter_table('tasks', schema=None) as batch_op:
+        batch_op.drop_index('ix_tasks_pool')
         batch_op.drop_index('ix_tasks_open_due')
         batch_op.drop_index('ix_tasks_completed_by')
     op.drop_table('team_slas')
