@@ -117,7 +117,8 @@ def stacked_bar(frame: pd.DataFrame, widget: Widget, dims: Sequence[Dimension]) 
     traces = [{"type": "bar", "x": index, "y": _values(matrix[series]), "name": str(series),
                "customdata": index, "marker": {"color": PALETTE[i % len(PALETTE)]}}
               for i, series in enumerate(matrix.columns)]
-    return traces, {"barmode": "stack", "bargap": 0.25, "xaxis": {"type": "category"}}
+    return traces, {"barmode": "stack", "bargap": 0.25, "xaxis": {"type": "category"},
+                    "legend": {"traceorder": "normal"}}
 
 
 def _lines(frame: pd.DataFrame, widget: Widget, fill: bool) -> Traces:
@@ -151,6 +152,15 @@ def pie(frame: pd.DataFrame, widget: Widget, dims: Sequence[Dimension]) -> Trace
 
 @builder("funnel")
 def funnel(frame: pd.DataFrame, widget: Widget, dims: Sequence[Dimension]) -> Traces:
+    """Stages are the dimension's values, or, without a dimension, the measures in order
+    (e.g. cases created → approved → received → refunded)."""
+    if not dims:
+        row = frame.iloc[0] if not frame.empty else None
+        stages = [m.title for m in widget.measures]
+        values = [None if row is None else _values(pd.Series([row[m.id]]))[0]
+                  for m in widget.measures]
+        return [{"type": "funnel", "y": stages, "x": values,
+                 "textinfo": "value+percent initial", "marker": {"color": PALETTE[0]}}], {}
     labels = [str(v) for v in frame["_d0"]]
     return [{"type": "funnel", "y": labels, "x": _values(frame[widget.measures[0].id]),
              "customdata": labels, "textinfo": "value+percent initial",

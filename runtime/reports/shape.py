@@ -48,7 +48,8 @@ def pivot(frame: pd.DataFrame, measure: str) -> pd.DataFrame:
         return pd.DataFrame()
     table = frame.pivot_table(index="_d0", columns="_d1", values=measure, aggfunc="sum",
                               fill_value=0, sort=False)
-    return table
+    series = sorted(table.columns, key=lambda c: (c == "(none)", str(c)))
+    return table[series]
 
 
 def readable(frame: pd.DataFrame, widget: Widget, dims: Sequence[Dimension]) -> pd.DataFrame:

@@ -164,7 +164,8 @@ def _widget(doc: dict[str, Any], pointer: str) -> Widget:
         raise DefinitionError(f"{pointer}/sort/by", "must name a measure or a dimension")
     if doc["chart"] in ("stacked_bar", "heatmap") and len(dims) < 2:
         raise DefinitionError(f"{pointer}/dimensions", f"a {doc['chart']} needs two dimensions")
-    if doc["chart"] != "kpi" and doc["chart"] != "table" and not dims:
+    stages = doc["chart"] == "funnel" and len(measures) >= 2
+    if doc["chart"] not in ("kpi", "table") and not dims and not stages:
         raise DefinitionError(f"{pointer}/dimensions", f"a {doc['chart']} needs a dimension")
     return Widget(id=doc["id"], title=doc["title"], dataset=doc["dataset"], chart=doc["chart"],
                   measures=measures, dimensions=dims, where=doc.get("where"), drill=drill,

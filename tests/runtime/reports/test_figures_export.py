@@ -111,3 +111,17 @@ def test_project_case_is_a_pure_fold():
     assert row["cycle_hours"] == 300 and row["sla_breached"] is True
     assert row["last_event_id"] == 4
     assert project_case(spec, facts, list(reversed(events))) == row  # order-independent
+
+
+def test_funnel_of_measures_shows_stages_in_order():
+    body = {"widgets": [{"id": "f", "title": "F", "dataset": "returns", "chart": "funnel",
+                         "measures": [{"id": "a", "agg": "count", "label": "Requested"},
+                                      {"id": "b", "agg": "count", "label": "Refunded",
+                                       "where": {"var": "refunded_at", "op": "is_not_null"}}]}]}
+    w = parse_dashboard("B", body).widgets[0]
+    figure = figures.build_figure(pd.DataFrame({"a": [10], "b": [7]}), w, ())
+    assert figure["data"][0]["y"] == ["Requested", "Refunded"]
+    assert figure["data"][0]["x"] == [10, 7]
+    with pytest.raises(DefinitionError):  # one measure and no dimension: nothing to stage
+        parse_dashboard("B", {"widgets": [{**body["widgets"][0],
+                                           "measures": body["widgets"][0]["measures"][:1]}]})
