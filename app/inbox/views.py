@@ -19,7 +19,19 @@ from app.inbox import case_info, queries, task_forms
 from app.inbox.access import OPEN, may_manage, may_see, may_work_on
 from app.inbox.columns import columns_of
 from app.inbox.sla import sla_badge
-from app.models import FlowInstance, InstanceEvent, StoredFile, Task, TaskNote, Team, User, utcnow
+from app.models import (
+    Definition,
+    DefinitionKind,
+    DefinitionStatus,
+    FlowInstance,
+    InstanceEvent,
+    StoredFile,
+    Task,
+    TaskNote,
+    Team,
+    User,
+    utcnow,
+)
 from app.notifications import timing, unread_count
 from app.security import requires
 
@@ -68,8 +80,8 @@ def find_waiting_task(code: str) -> Task | None:
     they may answer (managers); None when the case is unknown or nothing waits for them.
     """
     wanted = code.upper()
-    instances = list(db.session.scalars(
-        db.select(FlowInstance.id).where(func.upper(FlowInstance.case_number) == wanted)))
+    instances = list(db.session.scalars(  # case numbers are upper case: the unique index
+        db.select(FlowInstance.id).where(FlowInstance.case_number.in_({code, wanted}))))
     if not instances:
         rma = func.upper(FlowInstance.variables["rma"].as_string())
         instances = list(db.session.scalars(
@@ -156,14 +168,25 @@ def _names(ids: set[Any]) -> dict[int, str]:
 
 
 def _filter_choices() -> dict[str, list[str]]:
-    """Flows and nodes the user's visible open tasks are in (for the filter menus)."""
-    teams = tuple(sorted(current_user.team_keys))
-    mine = (Task.assignee_id == current_user.id) | Task.team_key.in_(teams)
+    """Flows and their people steps, from the published definitions (a small table).
+
+    Not from the tasks: a DISTINCT over a big team's open tasks would cost more than the
+    whole list it filters.
+    """
     rows = db.session.execute(
-        db.select(FlowInstance.flow_key, Task.node_id).distinct()
-        .join(FlowInstance, FlowInstance.id == Task.instance_id)
-        .where(Task.status.in_(OPEN), mine).limit(200)).all()
-    return {"flows": sorted({r[0] for r in rows}), "nodes": sorted({r[1] for r in rows})}
+        db.select(Definition.key, Definition.body)
+        .where(Definition.kind == DefinitionKind.FLOW,
+               Definition.status == DefinitionStatus.PUBLISHED)
+        .order_by(Definition.key, Definition.version.desc())).all()
+    flows, nodes, seen = [], set(), set()
+    for key, body in rows:
+        if key in seen:
+            continue  # only the newest version of each flow
+        seen.add(key)
+        flows.append(key)
+        nodes.update(n.get("id") for n in (body or {}).get("nodes", [])
+                     if isinstance(n, dict) and n.get("type") in ("user_task", "form"))
+    return {"flows": flows, "nodes": sorted(n for n in nodes if isinstance(n, str))}
 
 
 def _away_banner() -> dict[str, Any]:
