@@ -1,0 +1,353 @@
+// The flow designer: palette, canvas, side panel, lint list, JSON tab, toolbar.
+// The flow body is the one source of truth; every edit replaces it and pushes the old
+// one on the undo stack. Lint runs (debounced) on every change through the server's
+// linter, so the canvas shows exactly what publishing will refuse.
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import {
+  Background, Controls, MiniMap, ReactFlow, ReactFlowProvider, applyNodeChanges, useReactFlow,
+} from "@xyflow/react";
+import FlowNode from "./FlowNode.jsx";
+import { EdgeInspector, IssueList, NodeInspector } from "./Inspector.jsx";
+import { NODE_KINDS, KIND_BY_TYPE } from "./palette.js";
+import { clone, newId, toCanvas, withEdgeIds } from "./convert.js";
+import { autoLayout } from "./layout.js";
+
+const NODE_TYPES = { flowNode: FlowNode };
+const DRAG_TYPE = "application/x-formloom-node";
+const HISTORY_LIMIT = 200;
+const MINIMAP_COLORS = {
+  start: "#1f7a4d", end: "#3d4453", user_task: "#2f5bd3", form: "#5b3fd6", decision: "#b0621b",
+  parallel: "#6b7a8f", service: "#0f7d8c", wait: "#9a6200", notify: "#b03a84", subflow: "#4b6b2d",
+};
+
+function useHistory(initial) {
+  const [state, setState] = useState({ past: [], present: initial, future: [] });
+  const commit = useCallback((next) => {
+    setState((s) => (next === s.present ? s : { past: [...s.past, s.present].slice(-HISTORY_LIMIT), present: next, future: [] }));
+  }, []);
+  const reset = useCallback((value) => setState({ past: [], present: value, future: [] }), []);
+  const undo = useCallback(() => setState((s) => (s.past.length ? { past: s.past.slice(0, -1), present: s.past[s.past.length - 1], future: [s.present, ...s.future] } : s)), []);
+  const redo = useCallback(() => setState((s) => (s.future.length ? { past: [...s.past, s.present], present: s.future[0], future: s.future.slice(1) } : s)), []);
+  return { doc: state.present, canUndo: state.past.length > 0, canRedo: state.future.length > 0, commit, reset, undo, redo };
+}
+
+function Palette({ onAdd }) {
+  return (
+    <aside className="fl-palette" aria-label="Node types">
+      <h2>Steps</h2>
+      <p className="fl-muted">Drag onto the canvas, or click to add.</p>
+      {NODE_KINDS.map((kind) => (
+        <button
+          key={kind.type}
+          type="button"
+          className={`fl-palette-item fl-node-${kind.type}`}
+          data-type={kind.type}
+          draggable
+          onDragStart={(e) => {
+            e.dataTransfer.setData(DRAG_TYPE, kind.type);
+            e.dataTransfer.effectAllowed = "move";
+          }}
+          onClick={() => onAdd(kind.type, null)}
+          title={kind.hint}
+        >
+          <span className="fl-node-icon" aria-hidden="true">{kind.icon}</span>
+          <span>
+            <strong>{kind.label}</strong>
+            <small>{kind.hint}</small>
+          </span>
+        </button>
+      ))}
+    </aside>
+  );
+}
+
+function Canvas({ api, config, initial }) {
+  const history = useHistory(initial.doc);
+  const { doc } = history;
+  const flow = useReactFlow();
+  const wrapper = useRef(null);
+  const [selection, setSelection] = useState(null);
+  const [issues, setIssues] = useState([]);
+  const [linting, setLinting] = useState(false);
+  const [nodes, setNodes] = useState([]);
+  const [tab, setTab] = useState("canvas");
+  const [jsonText, setJsonText] = useState("");
+  const [jsonError, setJsonError] = useState("");
+  const [saved, setSaved] = useState(initial.savedJson);
+  const [meta, setMeta] = useState(initial.meta);
+  const [message, setMessage] = useState(null);
+  const [busy, setBusy] = useState(false);
+  const lintSeq = useRef(0);
+
+  const docJson = useMemo(() => JSON.stringify(doc), [doc]);
+  const dirty = docJson !== saved;
+  const errors = issues.filter((i) => i.severity === "error");
+  const warnings = issues.length - errors.length;
+
+  // Lint on every change, newest answer wins.
+  useEffect(() => {
+    const seq = ++lintSeq.current;
+    setLinting(true);
+    const timer = setTimeout(async () => {
+      try {
+        const answer = await api.post(`${config.api}/builder/lint`, { kind: "flow", body: doc.body });
+        if (seq === lintSeq.current) setIssues(answer.issues);
+      } catch (err) {
+        if (seq === lintSeq.current) setMessage({ level: "error", text: `Lint failed: ${err.message}` });
+      } finally {
+        if (seq === lintSeq.current) setLinting(false);
+      }
+    }, 300);
+    return () => clearTimeout(timer);
+  }, [api, config.api, doc.body]);
+
+  const canvas = useMemo(() => toCanvas(doc.body, issues, selection), [doc.body, issues, selection]);
+  useEffect(() => {
+    setNodes((previous) => {
+      const old = Object.fromEntries(previous.map((n) => [n.id, n]));
+      return canvas.nodes.map((n) => (old[n.id]?.measured ? { ...n, measured: old[n.id].measured } : n));
+    });
+  }, [canvas.nodes]);
+
+  const setBody = useCallback((body) => history.commit({ ...doc, body }), [doc, history]);
+
+  const addNode = useCallback((type, position) => {
+    const kind = KIND_BY_TYPE[type];
+    const taken = new Set(doc.body.nodes.map((n) => n.id));
+    const id = newId(type, taken);
+    let at = position;
+    if (!at) {
+      const box = wrapper.current?.getBoundingClientRect();
+      at = flow.screenToFlowPosition({ x: (box?.left ?? 0) + (box?.width ?? 600) / 2, y: (box?.top ?? 0) + (box?.height ?? 400) / 2 });
+    }
+    const node = { id, type, name: kind.label === "End" ? "End" : kind.label, config: clone(kind.config), position: { x: Math.round(at.x / 20) * 20, y: Math.round(at.y / 20) * 20 } };
+    setBody({ ...doc.body, nodes: [...doc.body.nodes, node] });
+    setSelection({ kind: "node", id });
+  }, [doc, flow, setBody]);
+
+  const onDrop = useCallback((event) => {
+    event.preventDefault();
+    const type = event.dataTransfer.getData(DRAG_TYPE);
+    if (!KIND_BY_TYPE[type]) return;
+    addNode(type, flow.screenToFlowPosition({ x: event.clientX - 90, y: event.clientY - 30 }));
+  }, [addNode, flow]);
+
+  const removeNodes = useCallback((ids) => {
+    const gone = new Set(ids);
+    setBody({
+      ...doc.body,
+      nodes: doc.body.nodes.filter((n) => !gone.has(n.id)),
+      edges: doc.body.edges.filter((e) => !gone.has(e.from) && !gone.has(e.to)),
+    });
+    setSelection(null);
+  }, [doc, setBody]);
+
+  const removeEdges = useCallback((ids) => {
+    const gone = new Set(ids);
+    setBody({ ...doc.body, edges: doc.body.edges.filter((e) => !gone.has(e.id)) });
+    setSelection(null);
+  }, [doc, setBody]);
+
+  const onNodesChange = useCallback((changes) => {
+    setNodes((current) => applyNodeChanges(changes.filter((c) => c.type !== "remove"), current));
+    const moved = changes.filter((c) => c.type === "position" && c.dragging === false && c.position);
+    const finished = changes.filter((c) => c.type === "position" && c.dragging === false);
+    if (finished.length) {
+      const byId = Object.fromEntries(nodes.map((n) => [n.id, n.position]));
+      moved.forEach((c) => (byId[c.id] = c.position));
+      const body = clone(doc.body);
+      let changed = false;
+      body.nodes.forEach((n) => {
+        const p = byId[n.id];
+        if (p && (Math.round(p.x) !== n.position?.x || Math.round(p.y) !== n.position?.y)) {
+          n.position = { x: Math.round(p.x), y: Math.round(p.y) };
+          changed = true;
+        }
+      });
+      if (changed) setBody(body);
+    }
+    const removed = changes.filter((c) => c.type === "remove").map((c) => c.id);
+    if (removed.length) removeNodes(removed);
+  }, [doc, nodes, removeNodes, setBody]);
+
+  const onEdgesChange = useCallback((changes) => {
+    const removed = changes.filter((c) => c.type === "remove").map((c) => c.id);
+    if (removed.length) removeEdges(removed);
+  }, [removeEdges]);
+
+  const onConnect = useCallback((connection) => {
+    if (!connection.source || !connection.target || connection.source === connection.target) return;
+    const taken = new Set(doc.body.edges.map((e) => e.id));
+    const id = newId("e", taken);
+    setBody({ ...doc.body, edges: [...doc.body.edges, { id, from: connection.source, to: connection.target }] });
+    setSelection({ kind: "edge", id });
+  }, [doc, setBody]);
+
+  const selectedNode = selection?.kind === "node" ? doc.body.nodes.find((n) => n.id === selection.id) : null;
+  const selectedEdgeIndex = selection?.kind === "edge" ? doc.body.edges.findIndex((e) => e.id === selection.id) : -1;
+  const selectedEdge = selectedEdgeIndex >= 0 ? doc.body.edges[selectedEdgeIndex] : null;
+
+  const replaceNode = (next) => setBody({ ...doc.body, nodes: doc.body.nodes.map((n) => (n.id === next.id ? next : n)) });
+  const replaceEdge = (next) => setBody({ ...doc.body, edges: doc.body.edges.map((e) => (e.id === next.id ? next : e)) });
+
+  const pickIssue = (issue) => {
+    if (issue.node) setSelection({ kind: "node", id: issue.node });
+    else if (issue.edge !== null && doc.body.edges[issue.edge]) setSelection({ kind: "edge", id: doc.body.edges[issue.edge].id });
+  };
+
+  // Keyboard: undo / redo (not while typing in a field: the browser's own undo is there).
+  useEffect(() => {
+    const onKey = (e) => {
+      if (!(e.ctrlKey || e.metaKey) || ["INPUT", "TEXTAREA", "SELECT"].includes(e.target.tagName)) return;
+      const key = e.key.toLowerCase();
+      if (key === "z" && !e.shiftKey) { e.preventDefault(); history.undo(); }
+      if ((key === "z" && e.shiftKey) || key === "y") { e.preventDefault(); history.redo(); }
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [history]);
+
+  const openJson = () => { setJsonText(JSON.stringify(doc.body, null, 2)); setJsonError(""); setTab("json"); };
+  const applyJson = () => {
+    try {
+      const parsed = JSON.parse(jsonText);
+      if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) throw new Error("the body must be a JSON object");
+      setBody(withEdgeIds(parsed));
+      setJsonError("");
+      setTab("canvas");
+    } catch (err) {
+      setJsonError(err.message);
+    }
+  };
+
+  const describeFailure = (err) => {
+    const details = err.payload?.error?.details;
+    if (Array.isArray(details) && details.length) {
+      return `${err.message}: ${details.slice(0, 3).map((d) => `${d.pointer || "/"} ${d.reason}`).join("; ")}${details.length > 3 ? " …" : ""}`;
+    }
+    return err.message;
+  };
+
+  const save = async () => {
+    setBusy(true);
+    try {
+      const row = await api.put(`${config.api}/definitions/flow/${config.key}/draft`, { title: doc.title, body: doc.body });
+      setSaved(docJson);
+      setMeta({ version: row.version, status: row.status });
+      setMessage({ level: "ok", text: row.status === "draft" ? `Draft v${row.version} saved.` : `Nothing changed since v${row.version}.` });
+      return true;
+    } catch (err) {
+      setMessage({ level: "error", text: `Not saved. ${describeFailure(err)}` });
+      return false;
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const publish = async () => {
+    if (dirty && !(await save())) return;
+    setBusy(true);
+    try {
+      const row = await api.post(`${config.api}/builder/flows/${config.key}/publish`);
+      setMeta({ version: row.version, status: row.status });
+      setMessage({ level: "ok", text: `Published v${row.version}. New cases start on it; running cases stay on their version.` });
+    } catch (err) {
+      setMessage({ level: "error", text: `Not published. ${describeFailure(err)}` });
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const layout = () => { setBody(autoLayout(doc.body)); setTimeout(() => flow.fitView({ padding: 0.2 }), 50); };
+  const nothingToPublish = !dirty && meta.status !== "draft";
+  const publishBlocked = errors.length > 0 || linting || nothingToPublish;
+
+  return (
+    <div className="fl-designer">
+      <header className="fl-toolbar">
+        <input className="fl-title" aria-label="Flow title" value={doc.title} onChange={(e) => history.commit({ ...doc, title: e.target.value })} />
+        <code className="fl-key">{config.key}</code>
+        <span className="fl-status" data-testid="status">
+          {meta.status === "draft" ? `draft v${meta.version}` : meta.version ? `v${meta.version} ${meta.status}` : "new"}
+          {dirty ? " · unsaved changes" : " · saved"}
+        </span>
+        <span className="fl-spacer" />
+        <button type="button" onClick={history.undo} disabled={!history.canUndo} title="Undo (Ctrl+Z)">Undo</button>
+        <button type="button" onClick={history.redo} disabled={!history.canRedo} title="Redo (Ctrl+Shift+Z)">Redo</button>
+        <button type="button" onClick={layout} title="Arrange the nodes left to right">Auto-layout</button>
+        <button type="button" onClick={save} disabled={busy || !dirty}>Save draft</button>
+        <button type="button" className="fl-primary" onClick={publish} disabled={busy || publishBlocked}
+          title={errors.length ? "Fix the errors first" : nothingToPublish ? "Nothing changed since the last version" : "Publish a new version"}>Publish</button>
+      </header>
+      {message && <div className={`fl-message fl-message-${message.level}`} role={message.level === "error" ? "alert" : "status"}>{message.text}</div>}
+      <div className="fl-body">
+        <Palette onAdd={addNode} />
+        <section className="fl-main">
+          <nav className="fl-tabs" role="tablist">
+            <button type="button" role="tab" aria-selected={tab === "canvas"} onClick={() => setTab("canvas")}>Canvas</button>
+            <button type="button" role="tab" aria-selected={tab === "json"} onClick={openJson}>JSON</button>
+          </nav>
+          <div className="fl-canvas" ref={wrapper} hidden={tab !== "canvas"} onDragOver={(e) => { e.preventDefault(); e.dataTransfer.dropEffect = "move"; }} onDrop={onDrop}>
+            <ReactFlow
+              nodes={nodes}
+              edges={canvas.edges}
+              nodeTypes={NODE_TYPES}
+              onNodesChange={onNodesChange}
+              onEdgesChange={onEdgesChange}
+              onConnect={onConnect}
+              onNodeClick={(_, n) => setSelection({ kind: "node", id: n.id })}
+              onEdgeClick={(_, e) => setSelection({ kind: "edge", id: e.id })}
+              onPaneClick={() => setSelection(null)}
+              snapToGrid
+              snapGrid={[20, 20]}
+              fitView
+              fitViewOptions={{ padding: 0.3, maxZoom: 1 }}
+              deleteKeyCode={["Delete", "Backspace"]}
+              proOptions={{ hideAttribution: true }}
+            >
+              <Background gap={20} />
+              <MiniMap pannable zoomable nodeColor={(n) => MINIMAP_COLORS[n.data?.node?.type] || "#9aa5b8"} />
+              <Controls />
+            </ReactFlow>
+          </div>
+          {tab === "json" && (
+            <div className="fl-json">
+              <textarea aria-label="Flow JSON" spellCheck={false} value={jsonText} onChange={(e) => setJsonText(e.target.value)} />
+              {jsonError && <p className="fl-message fl-message-error" role="alert">{jsonError}</p>}
+              <div className="fl-json-actions">
+                <button type="button" className="fl-primary" onClick={applyJson}>Apply JSON</button>
+                <button type="button" onClick={() => setTab("canvas")}>Cancel</button>
+              </div>
+            </div>
+          )}
+        </section>
+        <aside className="fl-side">
+          {selectedNode && (
+            <NodeInspector key={selectedNode.id} node={selectedNode} context={config.context} issues={issues.filter((i) => i.node === selectedNode.id)}
+              onChange={replaceNode} onDelete={() => removeNodes([selectedNode.id])} />
+          )}
+          {selectedEdge && (
+            <EdgeInspector key={selectedEdge.id} edge={selectedEdge} source={doc.body.nodes.find((n) => n.id === selectedEdge.from)}
+              issues={issues.filter((i) => i.edge === selectedEdgeIndex)} onChange={replaceEdge} onDelete={() => removeEdges([selectedEdge.id])} />
+          )}
+          {!selectedNode && !selectedEdge && <p className="fl-muted fl-hint">Select a step or an arrow to edit it. Drag from a step's right handle to another step to connect them.</p>}
+          <section className="fl-lint" aria-label="Problems">
+            <h2>
+              Problems <span className="fl-count" data-testid="lint-summary">{linting ? "checking…" : `${errors.length} errors, ${warnings} warnings`}</span>
+            </h2>
+            {issues.length === 0 && !linting && <p className="fl-ok">No problems: ready to publish.</p>}
+            <IssueList issues={issues} onPick={pickIssue} />
+          </section>
+        </aside>
+      </div>
+    </div>
+  );
+}
+
+export default function Designer(props) {
+  return (
+    <ReactFlowProvider>
+      <Canvas {...props} />
+    </ReactFlowProvider>
+  );
+}

@@ -1,0 +1,254 @@
+// The side panel: the selected node's or edge's main properties. Every change goes
+// through onChange(next node or edge), which records one undo step.
+import RuleEditor from "./RuleEditor.jsx";
+import { KIND_BY_TYPE } from "./palette.js";
+
+function Field({ label, children, hint }) {
+  return (
+    <label className="fl-field">
+      <span>{label}</span>
+      {children}
+      {hint && <small className="fl-muted">{hint}</small>}
+    </label>
+  );
+}
+
+function Text({ label, value, onChange, placeholder, hint, name }) {
+  return (
+    <Field label={label} hint={hint}>
+      <input name={name} value={value ?? ""} placeholder={placeholder} onChange={(e) => onChange(e.target.value)} />
+    </Field>
+  );
+}
+
+function Choice({ label, value, options, onChange, name }) {
+  return (
+    <Field label={label}>
+      <select name={name} value={value ?? ""} onChange={(e) => onChange(e.target.value)}>
+        {options.map((o) => {
+          const [v, text] = Array.isArray(o) ? o : [o, o];
+          return <option key={v} value={v}>{text}</option>;
+        })}
+      </select>
+    </Field>
+  );
+}
+
+function KeyChoice({ label, value, keys, onChange, name }) {
+  const options = [["", "— choose —"], ...keys.map((k) => [k, k])];
+  if (value && !keys.includes(value)) options.push([value, `${value} (not published)`]);
+  return <Choice label={label} name={name} value={value} options={options} onChange={onChange} />;
+}
+
+/** Set or remove (undefined / "") a key of an object, returning a copy. */
+function put(obj, key, value) {
+  const next = { ...(obj || {}) };
+  if (value === undefined || value === "") delete next[key];
+  else next[key] = value;
+  return next;
+}
+
+function list(text) {
+  return text.split(",").map((s) => s.trim()).filter(Boolean);
+}
+
+function UserTask({ config, set, context }) {
+  const assignee = config.assignee || {};
+  const who = assignee.user !== undefined ? "user" : assignee.expression !== undefined ? "expression" : "role";
+  const timeout = config.timeout;
+  const setAssignee = (kind, value) => set("assignee", { ...(assignee.strategy ? { strategy: assignee.strategy } : {}), [kind]: value });
+  const setTimeout = (patch) => {
+    const next = { ...(timeout || { after: "P2D", action: "escalate" }), ...patch };
+    Object.keys(next).forEach((k) => (next[k] === "" || next[k] === undefined) && delete next[k]);
+    set("timeout", next);
+  };
+  return (
+    <>
+      <Text label="Task title" name="title" value={config.title} onChange={(v) => set("title", v)} />
+      <Choice label="Assign to" name="assignee_kind" value={who} options={[["role", "a role (pool)"], ["user", "a user"], ["expression", "from a variable"]]}
+        onChange={(kind) => setAssignee(kind, kind === "role" ? context.roles[0] || "staff" : "")} />
+      {who === "role" ? (
+        <KeyChoice label="Role" name="assignee_role" value={assignee.role} keys={context.roles} onChange={(v) => setAssignee("role", v)} />
+      ) : (
+        <Text label={who === "user" ? "User e-mail" : "Variable path"} name="assignee_value" value={assignee[who]} onChange={(v) => setAssignee(who, v)} />
+      )}
+      <Choice label="Strategy" name="strategy" value={assignee.strategy || "pool"} options={[["pool", "pool: anyone may claim"], ["round_robin", "round robin"], ["least_loaded", "least loaded"]]}
+        onChange={(v) => set("assignee", { ...assignee, strategy: v })} />
+      <Text label="Outcomes" name="outcomes" hint="comma-separated, e.g. approve, reject, need_info" value={(config.outcomes || []).join(", ")}
+        onChange={(v) => set("outcomes", list(v).length ? list(v) : undefined)} />
+      <KeyChoice label="Task form" name="form" value={config.form} keys={context.forms} onChange={(v) => set("form", v)} />
+      <Text label="Due after" name="due" placeholder="ISO duration, e.g. P1D or PT16H" value={typeof config.due === "string" ? config.due : ""} onChange={(v) => set("due", v)} />
+      <fieldset className="fl-group">
+        <legend>
+          <label><input type="checkbox" name="has_timeout" checked={!!timeout} onChange={(e) => set("timeout", e.target.checked ? { after: "P2D", action: "escalate", to: "manager" } : undefined)} /> Timeout</label>
+        </legend>
+        {timeout && (
+          <>
+            <Text label="After" name="timeout_after" value={typeof timeout.after === "string" ? timeout.after : ""} placeholder="P2D" onChange={(v) => setTimeout({ after: v })} />
+            <Choice label="Then" name="timeout_action" value={timeout.action} options={["escalate", "reassign", "auto_complete", "cancel", "follow_edge"]} onChange={(v) => setTimeout({ action: v })} />
+            {["escalate", "reassign"].includes(timeout.action) && (
+              <Text label="To" name="timeout_to" hint="a role, a user with @, or manager" value={timeout.to} onChange={(v) => setTimeout({ to: v })} />
+            )}
+            {timeout.action === "auto_complete" && (
+              <Choice label="With outcome" name="timeout_outcome" value={timeout.outcome} options={["", ...(config.outcomes || ["complete"])]} onChange={(v) => setTimeout({ outcome: v })} />
+            )}
+          </>
+        )}
+      </fieldset>
+    </>
+  );
+}
+
+function Service({ config, set, context }) {
+  const actions = context.connectors[config.connector] || [];
+  return (
+    <>
+      <KeyChoice label="Connector" name="connector" value={config.connector} keys={Object.keys(context.connectors)} onChange={(v) => set("connector", v)} />
+      <KeyChoice label="Action" name="action" value={config.action} keys={actions} onChange={(v) => set("action", v)} />
+      <Choice label="On error" name="on_error" value={config.on_error || "incident"} options={[["incident", "open an incident"], ["edge", "follow the error edge"]]} onChange={(v) => set("on_error", v)} />
+    </>
+  );
+}
+
+function Decision({ config, set, context }) {
+  return (
+    <>
+      <KeyChoice label="Decision table" name="decision_table" value={config.decision_table} keys={context.tables} onChange={(v) => set("decision_table", v)} />
+      {config.decision_table && <Text label="Result variable" name="output" value={config.output} onChange={(v) => set("output", v)} />}
+      <p className="fl-muted">Each outgoing edge carries a condition; mark one edge as the default.</p>
+    </>
+  );
+}
+
+function Wait({ config, set }) {
+  return (
+    <>
+      <Choice label="Wait until" name="until" value={config.until} options={[["duration", "a duration has passed"], ["date", "a date"], ["message", "a message arrives"]]}
+        onChange={(v) => set("until", v, { duration: undefined, date: undefined, message: undefined, ...(v === "duration" ? { duration: "P1D" } : v === "message" ? { message: { name: "", correlate: "" } } : { date: "" }) })} />
+      {config.until === "duration" && <Text label="Duration" name="duration" value={typeof config.duration === "string" ? config.duration : ""} onChange={(v) => set("duration", v)} />}
+      {config.until === "date" && <Text label="Date variable" name="date" value={config.date} onChange={(v) => set("date", v)} />}
+      {config.until === "message" && (
+        <>
+          <Text label="Message name" name="message_name" value={config.message?.name} onChange={(v) => set("message", { ...config.message, name: v })} />
+          <Text label="Correlate on variable" name="message_correlate" value={config.message?.correlate} onChange={(v) => set("message", { ...config.message, correlate: v })} />
+        </>
+      )}
+    </>
+  );
+}
+
+function Start({ config, set, context }) {
+  const trigger = config.trigger || { type: "manual" };
+  return (
+    <>
+      <Choice label="Started by" name="trigger" value={trigger.type} options={["manual", "form", "api", "webhook", "schedule"]} onChange={(v) => set("trigger", { type: v })} />
+      {trigger.type === "form" && <KeyChoice label="Form" name="trigger_form" value={trigger.form} keys={context.forms} onChange={(v) => set("trigger", put(trigger, "form", v))} />}
+      {trigger.type === "webhook" && <Text label="Message" name="trigger_message" value={trigger.message} onChange={(v) => set("trigger", put(trigger, "message", v))} />}
+      {trigger.type === "schedule" && <Text label="Cron" name="trigger_schedule" placeholder="0 6 * * 1" value={trigger.schedule} onChange={(v) => set("trigger", put(trigger, "schedule", v))} />}
+    </>
+  );
+}
+
+function Simple({ node, config, set, context }) {
+  switch (node.type) {
+    case "end":
+      return <Choice label="Status" name="status" value={config.status || "completed"} options={["completed", "rejected", "cancelled"]} onChange={(v) => set("status", v)} />;
+    case "form":
+      return (
+        <>
+          <KeyChoice label="Form" name="form" value={config.form} keys={context.forms} onChange={(v) => set("form", v)} />
+          <Choice label="Filled by" name="submitter" value={config.submitter || "customer"} options={["customer", "staff", "starter"]} onChange={(v) => set("submitter", v)} />
+        </>
+      );
+    case "parallel":
+      return <Choice label="Mode" name="mode" value={config.mode} options={[["split", "split into branches"], ["join", "join: wait for all"]]} onChange={(v) => set("mode", v)} />;
+    case "subflow":
+      return <KeyChoice label="Flow" name="flow" value={config.flow} keys={context.flows} onChange={(v) => set("flow", v)} />;
+    case "notify":
+      return (
+        <>
+          <Choice label="Channel" name="channel" value={config.channel} options={["email", "webhook"]} onChange={(v) => set("channel", v)} />
+          <Text label="Subject" name="subject" value={config.template?.subject} onChange={(v) => set("template", put(config.template, "subject", v))} />
+          <Field label="Message">
+            <textarea name="body" rows={4} value={config.template?.body ?? ""} onChange={(e) => set("template", { ...config.template, body: e.target.value })} />
+          </Field>
+        </>
+      );
+    default:
+      return null;
+  }
+}
+
+const PANELS = { user_task: UserTask, service: Service, decision: Decision, wait: Wait, start: Start };
+
+export function NodeInspector({ node, onChange, onDelete, issues, context }) {
+  const config = node.config || {};
+  const set = (key, value, extra) => {
+    let next = put(config, key, value);
+    if (extra) for (const [k, v] of Object.entries(extra)) if (k !== key) next = put(next, k, v);
+    onChange({ ...node, config: next });
+  };
+  const Panel = PANELS[node.type] || Simple;
+  return (
+    <div className="fl-inspector" aria-label="Node properties">
+      <h2>{KIND_BY_TYPE[node.type]?.label || node.type} <code>{node.id}</code></h2>
+      <IssueList issues={issues} />
+      <Text label="Name" name="name" value={node.name} onChange={(v) => onChange(put(node, "name", v))} />
+      <Panel node={node} config={config} set={set} context={context} />
+      <button type="button" className="fl-danger" onClick={onDelete}>Delete node</button>
+    </div>
+  );
+}
+
+export function EdgeInspector({ edge, source, onChange, onDelete, issues }) {
+  const outcomes = source?.type === "user_task" ? source.config?.outcomes || ["complete"] : null;
+  const set = (key, value) => onChange(put(edge, key, value));
+  return (
+    <div className="fl-inspector" aria-label="Edge properties">
+      <h2>Edge <code>{edge.from} → {edge.to}</code></h2>
+      <IssueList issues={issues} />
+      <Text label="Label" name="label" value={edge.label} onChange={(v) => set("label", v)} />
+      {outcomes && (
+        <Choice label="Outcome" name="outcome" value={edge.outcome || ""} options={[["", "— any other outcome —"], ...outcomes.map((o) => [o, o])]} onChange={(v) => set("outcome", v)} />
+      )}
+      {["service", "subflow", "wait", "user_task", "form"].includes(source?.type) && (
+        <Choice label="Taken on" name="on" value={edge.on || ""} options={[["", "normal completion"], ["error", "error"], ["timeout", "timeout"]]} onChange={(v) => set("on", v)} />
+      )}
+      {source?.type === "decision" && (
+        <>
+          <label className="fl-check">
+            <input type="checkbox" name="default" checked={!!edge.default} onChange={(e) => onChange(put(put(edge, "default", e.target.checked || undefined), "condition", e.target.checked ? undefined : edge.condition))} />
+            Default edge (taken when no condition holds)
+          </label>
+          {!edge.default && (
+            <Field label="Condition">
+              <RuleEditor condition={edge.condition} onChange={(c) => set("condition", c)} />
+            </Field>
+          )}
+        </>
+      )}
+      <button type="button" className="fl-danger" onClick={onDelete}>Delete edge</button>
+    </div>
+  );
+}
+
+export function IssueList({ issues, onPick }) {
+  if (!issues || issues.length === 0) return null;
+  return (
+    <ul className="fl-issues">
+      {issues.map((issue, i) => (
+        <li key={i} className={`fl-issue fl-issue-${issue.severity}`}>
+          {onPick ? (
+            <button type="button" className="fl-link" onClick={() => onPick(issue)}>
+              <strong>{issue.severity}</strong> {issue.message} <code>{issue.pointer || "/"}</code>
+            </button>
+          ) : (
+            <>
+              <strong>{issue.severity}</strong> {issue.message} <code>{issue.pointer || "/"}</code>
+            </>
+          )}
+        </li>
+      ))}
+    </ul>
+  );
+}

@@ -1,0 +1,29 @@
+// Entry point: reads where to load from the page (data attributes, no inline script),
+// fetches the flow and what it may refer to, then mounts the designer.
+import { createRoot } from "react-dom/client";
+import "@xyflow/react/dist/style.css";
+import "./designer.css";
+import Designer from "./Designer.jsx";
+import { makeApi } from "./api.js";
+import { withEdgeIds } from "./convert.js";
+
+async function start(root) {
+  const config = { key: root.dataset.key, api: root.dataset.api };
+  const api = makeApi(root.dataset.csrf);
+  try {
+    const data = await api.get(`${config.api}/builder/flows/${config.key}`);
+    const doc = { title: data.title, body: withEdgeIds(data.body) };
+    const initial = {
+      doc,
+      savedJson: data.status === "new" ? "" : JSON.stringify(doc),
+      meta: { version: data.version, status: data.status },
+    };
+    createRoot(root).render(<Designer api={api} config={{ ...config, context: data.context }} initial={initial} />);
+  } catch (err) {
+    root.textContent = `The designer could not load this flow: ${err.message}`;
+    root.classList.add("fl-failed");
+  }
+}
+
+const root = document.getElementById("flow-designer");
+if (root) start(root);
