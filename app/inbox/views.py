@@ -151,7 +151,7 @@ def _row_views(rows: list[tuple[Task, queries.CaseRow]], now) -> list[dict[str, 
         delegated = (task.data or {}).get("delegated_from_id")
         views.append({
             "task": task, "variables": instance.variables or {},
-            "case_number": instance.case_number or instance.public_id[:8],
+            "case_number": instance.case_number or "—",
             "flow": instance.flow_key, "customer": case_info.customer_label(instance.variables),
             "country": case_info.country_of(instance.variables),
             "badge": sla_badge(task.due_at, now, calendars[task.team_key]),
