@@ -9,7 +9,16 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, abort, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_login import current_user
 
 from app.extensions import db
@@ -72,7 +81,8 @@ def board(key: str) -> Any:
     row, spec = boards.get_board(key, current_user)
     filters = boards.read_filters(spec, request.args)
     request_update()
-    views = boards.run_board(spec, filters)
+    views = boards.run_board(spec, filters, workers=current_app.config.get(
+        "REPORTS_BOARD_WORKERS", boards.BOARD_WORKERS))
     return render_template("dashboards/board.html", row=row, spec=spec, views=views,
                            filters=filters, query=_query(filters))
 
