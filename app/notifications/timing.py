@@ -2,8 +2,9 @@
 
 The engine sets a task's due time from its node's timeout. A task whose node has none
 falls back to its team's SLA (`TeamSla.business_hours`, counted in the team's working
-hours). Before any deadline a durable timer (`inbox.breach_warning`, in the timers
-table like the engine's) tells the people holding the task that it is about to breach.
+hours). For teams with a service level, a durable timer (`inbox.breach_warning`, in the
+timers table like the engine's) tells the people holding a task, before its deadline,
+that it is about to breach; other teams rely on their flows' reminders.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from runtime.exceptions import DefinitionInvalid
 from runtime.timeutil import BusinessCalendar, compile_calendar
 
 WARNING_KIND = "inbox.breach_warning"
-DEFAULT_WARN_MINUTES = 120
 
 
 def team_calendar(team_key: str | None) -> BusinessCalendar:
@@ -38,11 +38,6 @@ def team_sla(team_key: str | None) -> TeamSla | None:
     return db.session.get(TeamSla, team_key) if team_key else None
 
 
-def warn_before(team_key: str | None) -> timedelta:
-    sla = team_sla(team_key)
-    return timedelta(minutes=sla.warn_before_minutes if sla else DEFAULT_WARN_MINUTES)
-
-
 def sla_deadline(task: Task) -> datetime | None:
     """When a task without a deadline of its own is due under its team's SLA."""
     sla = team_sla(task.team_key)
@@ -53,11 +48,17 @@ def sla_deadline(task: Task) -> datetime | None:
 
 
 def schedule_breach_warning(task: Task) -> None:
-    """A timer `warn_before` working time before the deadline (once per deadline)."""
-    if task.due_at is None:
+    """A timer `warn_before` working time before the deadline (once per deadline).
+
+    Only for teams whose manager set a service level (`TeamSla`): flows warn through their
+    own reminders, and a second timer per task for every team would double the timer load.
+    """
+    sla = team_sla(task.team_key)
+    if task.due_at is None or sla is None:
         return
     calendar = team_calendar(task.team_key)
-    at = calendar.subtract_business_time(task.due_at, warn_before(task.team_key))
+    at = calendar.subtract_business_time(task.due_at,
+                                         timedelta(minutes=sla.warn_before_minutes))
     if at <= utcnow():
         return
     schedule_timer(WARNING_KIND, f"inbox:breach:{task.id}:{task.due_at.isoformat()}", at,

@@ -123,6 +123,12 @@ def test_engine_reminders_become_notices_for_the_pool(app, flows):
 
 def test_about_to_breach_warning_before_the_deadline(app, flows):
     agent = make_user("staff", teams=("cs_agent",), email="agent@example.test")
+    quiet = start_case(rma="RMA-8")  # no team service level yet: the flow's reminders only
+    assert quiet.due_at is not None
+    assert db.session.scalar(db.select(Timer).where(Timer.kind == "inbox.breach_warning")) \
+        is None
+    db.session.add(TeamSla(team_key="cs_agent", warn_before_minutes=120))
+    db.session.commit()
     task = start_case(rma="RMA-9")
     task.assignee_id, task.status = agent.id, "claimed"
     db.session.commit()
