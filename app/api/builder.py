@@ -11,19 +11,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import jsonify
+from flask import jsonify, request
 from flask_login import current_user
 
 from app.api import bp, json_body
-from app.api.definitions import DEFINITION_SCHEMA, _refuse_request_fields, definition_json
+from app.api.definitions import DEFINITION_SCHEMA, definition_json
 from app.api.openapi import operation
 from app.extensions import db
+from app.models import Definition, User
 from app.security import requires
 from app.services import definitions
 from app.services.lint_context import context_json, get_lint_context
 from builder.definitions import KEY_PATTERN, starter_body, unknown_fields
 from builder.lint import ERROR, has_errors, lint_flow_body
-from runtime.exceptions import DefinitionInvalid, ErrorDetail, NotFound
+from runtime.exceptions import Conflict, DefinitionInvalid, ErrorDetail, NotFound
 
 WRITERS = ("builder",)
 TAGS = ("builder",)
@@ -63,6 +64,25 @@ CONTEXT_SCHEMA = {
         "roles": {"type": "array", "items": {"type": "string"}},
     },
 }
+SAVE_REQUEST = {
+    "type": "object",
+    "required": ["title", "body", "revision"],
+    "additionalProperties": False,
+    "properties": {
+        "title": {"type": "string", "minLength": 1, "maxLength": 300},
+        "body": {"type": "object", "description": "checked against the flow meta-schema"},
+        "revision": {"type": "string", "description": "from the design answer or the last save"},
+    },
+}
+PUBLISH_REQUEST = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {"revision": {"type": "string"}},
+}
+SAVED_SCHEMA = {
+    "type": "object",
+    "properties": {**DEFINITION_SCHEMA["properties"], "revision": {"type": "string"}},
+}
 DESIGN_SCHEMA = {
     "type": "object",
     "properties": {
@@ -72,6 +92,7 @@ DESIGN_SCHEMA = {
         "status": {"enum": ["new", "draft", "published", "archived"]},
         "body": {"type": "object"},
         "context": CONTEXT_SCHEMA,
+        "revision": {"type": "string", "description": "send it back when saving"},
     },
 }
 
@@ -89,12 +110,14 @@ def design_flow(key: str) -> Any:
     if not KEY_PATTERN.match(key):
         raise NotFound(f"{key!r} is not a definition key")
     context = context_json(get_lint_context())
-    try:
-        row = definitions.get("flow", key)
-    except NotFound:
+    row = _newest(key)
+    if row is None:
         title = key.rsplit(".", 1)[-1].replace("_", " ").capitalize()
         body = starter_body("flow")
-        return jsonify(key=key, title=title, version=None, status="new", body=body, context=context)
+        return jsonify(
+            key=key, title=title, version=None, status="new", body=body, context=context,
+            revision=NEW,
+        )
     return jsonify(
         key=key,
         title=row.title,
@@ -102,6 +125,66 @@ def design_flow(key: str) -> Any:
         status=str(row.status),
         body=row.body,
         context=context,
+        revision=revision_of(row),
+    )
+
+
+@bp.put("/builder/flows/<key>/draft")
+@requires(*WRITERS)
+@operation(
+    "Save the flow's draft unless someone else changed the flow since `revision` was read "
+    "(409 then, naming who): two builders never silently overwrite each other",
+    tags=TAGS,
+    request=SAVE_REQUEST,
+    response=SAVED_SCHEMA,
+    errors=(404, 409, 422),
+)
+def save_flow_draft(key: str) -> Any:
+    data = json_body()
+    problems = unknown_fields(data, ("title", "body", "revision"))
+    if not isinstance(data.get("revision"), str):
+        problems.append(ErrorDetail("/revision", "is required: the revision the edit started from"))
+    if problems:
+        raise DefinitionInvalid(problems)
+    current = _newest(key, lock=True)
+    if (revision_of(current) if current else NEW) != data["revision"]:
+        raise Conflict(_changed_by_someone_else(current))
+    row = definitions.save_draft("flow", key, data.get("title"), data.get("body"), current_user)
+    db.session.commit()
+    return jsonify({**definition_json(row), "revision": revision_of(row)})
+
+
+NEW = "new"
+
+
+def revision_of(row: Definition) -> str:
+    """Changes whenever the key's newest row is saved, published, discarded or replaced."""
+    stamp = row.updated_at.isoformat() if row.updated_at else ""
+    return f"{row.version}:{row.status}:{stamp}"
+
+
+def _newest(key: str, lock: bool = False) -> Definition | None:
+    query = (
+        db.select(Definition)
+        .where(Definition.kind == "flow", Definition.key == key)
+        .order_by(Definition.version.desc())
+    )
+    if lock:  # every row of the key: the check and the save see the same state
+        rows = db.session.scalars(query.with_for_update()).all()
+        return rows[0] if rows else None
+    return db.session.scalars(query.limit(1)).first()
+
+
+def _changed_by_someone_else(row: Definition | None) -> str:
+    if row is None:
+        return "this flow's draft was discarded since you opened it; reload to start again"
+    who = db.session.get(User, row.updated_by_id) if row.updated_by_id else None
+    name = who.name if who is not None else "someone else"
+    when = row.updated_at.strftime("%Y-%m-%d %H:%M UTC") if row.updated_at else "just now"
+    what = "saved" if row.status == "draft" else str(row.status)
+    return (
+        f"{name} {what} v{row.version} of this flow at {when}, after you opened it. "
+        "Reload to see their version (copy your changes from the JSON tab first)."
     )
 
 
@@ -136,13 +219,21 @@ def lint() -> Any:
 @bp.post("/builder/flows/<key>/publish")
 @requires(*WRITERS)
 @operation(
-    "Publish the flow's draft if the linter finds no error (422 lists them otherwise)",
+    "Publish the flow's draft if the linter finds no error (422 lists them otherwise); "
+    "with `revision`, only if nobody changed the draft since (409)",
     tags=TAGS,
-    response=DEFINITION_SCHEMA,
+    request=PUBLISH_REQUEST,
+    response=SAVED_SCHEMA,
     errors=(404, 409, 422),
 )
 def publish_flow(key: str) -> Any:
-    _refuse_request_fields()
+    data = json_body() if request.get_data(cache=True) else {}
+    problems = unknown_fields(data, ("revision",))
+    if problems:
+        raise DefinitionInvalid(problems)
+    current = _newest(key, lock=True)
+    if "revision" in data and (revision_of(current) if current else NEW) != data["revision"]:
+        raise Conflict(_changed_by_someone_else(current))
     draft = definitions.get("flow", key, "draft")
     issues = lint_flow_body(draft.body, get_lint_context())
     if has_errors(issues):
@@ -151,4 +242,4 @@ def publish_flow(key: str) -> Any:
         )
     row = definitions.publish("flow", key, actor=current_user)
     db.session.commit()
-    return jsonify(definition_json(row))
+    return jsonify({**definition_json(row), "revision": revision_of(row)})

@@ -188,3 +188,76 @@ def test_openapi_documents_the_builder_endpoints(client):
     assert "post" in paths["/api/v1/builder/lint"]
     assert "post" in paths["/api/v1/builder/flows/{key}/publish"]
     assert "get" in paths["/api/v1/builder/flows/{key}"]
+
+
+def save(client, headers, key, revision, body=None, title="Approval"):
+    payload = {"title": title, "body": body or approval_flow(), "revision": revision}
+    return client.put(f"{API}/builder/flows/{key}/draft", json=payload, headers=headers)
+
+
+def test_two_builders_saving_the_same_draft_the_second_gets_409(client, app, builder_auth):
+    other = {"Authorization": f"Bearer {make_api_token(make_user('builder', name='Cy Colleague'))}"}
+    key = "returns.approval"
+    opened = client.get(f"{API}/builder/flows/{key}", headers=builder_auth).json
+    assert opened["revision"] == "new"
+    first = save(client, builder_auth, key, opened["revision"])
+    assert first.status_code == 200 and first.json["version"] == 1
+    mine = first.json["revision"]
+    theirs = client.get(f"{API}/builder/flows/{key}", headers=other).json["revision"]
+    assert theirs == mine
+    body = approval_flow()
+    body["nodes"][1]["name"] = "Their review"
+    assert save(client, other, key, theirs, body).status_code == 200
+    body["nodes"][1]["name"] = "My review"
+    refused = save(client, builder_auth, key, mine, body)
+    assert refused.status_code == 409
+    assert "Cy Colleague saved v1" in refused.json["error"]["message"]
+    stored = client.get(f"{API}/definitions/flow/{key}/draft", headers=builder_auth).json
+    assert stored["body"]["nodes"][1]["name"] == "Their review"  # nothing overwritten
+    fresh = client.get(f"{API}/builder/flows/{key}", headers=builder_auth).json["revision"]
+    assert save(client, builder_auth, key, fresh, body).status_code == 200
+
+
+def test_a_new_flow_started_by_someone_else_meanwhile_is_a_conflict(client, builder_auth):
+    client.put(
+        f"{API}/definitions/flow/a.flow/draft",
+        json={"title": "A", "body": approval_flow()},
+        headers=builder_auth,
+    )
+    assert save(client, builder_auth, "a.flow", "new").status_code == 409
+
+
+def test_publish_with_a_stale_revision_is_a_conflict(client, builder_auth):
+    saved = save(client, builder_auth, "a.flow", "new").json
+    newer = save(client, builder_auth, "a.flow", saved["revision"], title="A2").json
+    stale = client.post(
+        f"{API}/builder/flows/a.flow/publish", json={"revision": saved["revision"]},
+        headers=builder_auth,
+    )
+    assert stale.status_code == 409
+    ok = client.post(
+        f"{API}/builder/flows/a.flow/publish", json={"revision": newer["revision"]},
+        headers=builder_auth,
+    )
+    assert ok.status_code == 200 and ok.json["status"] == "published"
+    assert ok.json["revision"] == client.get(
+        f"{API}/builder/flows/a.flow", headers=builder_auth
+    ).json["revision"]
+
+
+def test_save_needs_a_revision_and_refuses_extra_fields(client, builder_auth):
+    missing = client.put(
+        f"{API}/builder/flows/a.flow/draft", json={"title": "A", "body": approval_flow()},
+        headers=builder_auth,
+    )
+    assert missing.status_code == 422
+    assert "/revision" in [d["pointer"] for d in missing.json["error"]["details"]]
+    extra = client.put(
+        f"{API}/builder/flows/a.flow/draft",
+        json={"title": "A", "body": approval_flow(), "revision": "new", "status": "published"},
+        headers=builder_auth,
+    )
+    assert extra.status_code == 422
+    invalid = save(client, builder_auth, "a.flow", "new", {"nodes": [], "edges": []})
+    assert invalid.status_code == 422
+    assert any(d["pointer"].startswith("/body/nodes") for d in invalid.json["error"]["details"])

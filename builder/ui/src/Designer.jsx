@@ -78,6 +78,8 @@ function Canvas({ api, config, initial }) {
   const [message, setMessage] = useState(null);
   const [busy, setBusy] = useState(false);
   const lintSeq = useRef(0);
+  const revisionNow = useRef(initial.meta.revision);
+  useEffect(() => { revisionNow.current = meta.revision; }, [meta.revision]);
 
   const docJson = useMemo(() => JSON.stringify(doc), [doc]);
   const dirty = docJson !== saved;
@@ -231,13 +233,14 @@ function Canvas({ api, config, initial }) {
   const save = async () => {
     setBusy(true);
     try {
-      const row = await api.put(`${config.api}/definitions/flow/${config.key}/draft`, { title: doc.title, body: doc.body });
+      const row = await api.put(`${config.api}/builder/flows/${config.key}/draft`, { title: doc.title, body: doc.body, revision: meta.revision });
       setSaved(docJson);
-      setMeta({ version: row.version, status: row.status });
+      revisionNow.current = row.revision;
+      setMeta({ version: row.version, status: row.status, revision: row.revision });
       setMessage({ level: "ok", text: row.status === "draft" ? `Draft v${row.version} saved.` : `Nothing changed since v${row.version}.` });
       return true;
     } catch (err) {
-      setMessage({ level: "error", text: `Not saved. ${describeFailure(err)}` });
+      setMessage({ level: "error", text: `Not saved. ${describeFailure(err)}`, reload: err.status === 409 });
       return false;
     } finally {
       setBusy(false);
@@ -248,11 +251,11 @@ function Canvas({ api, config, initial }) {
     if (dirty && !(await save())) return;
     setBusy(true);
     try {
-      const row = await api.post(`${config.api}/builder/flows/${config.key}/publish`);
-      setMeta({ version: row.version, status: row.status });
+      const row = await api.post(`${config.api}/builder/flows/${config.key}/publish`, { revision: revisionNow.current });
+      setMeta({ version: row.version, status: row.status, revision: row.revision });
       setMessage({ level: "ok", text: `Published v${row.version}. New cases start on it; running cases stay on their version.` });
     } catch (err) {
-      setMessage({ level: "error", text: `Not published. ${describeFailure(err)}` });
+      setMessage({ level: "error", text: `Not published. ${describeFailure(err)}`, reload: err.status === 409 });
     } finally {
       setBusy(false);
     }
@@ -279,7 +282,12 @@ function Canvas({ api, config, initial }) {
         <button type="button" className="fl-primary" onClick={publish} disabled={busy || publishBlocked}
           title={errors.length ? "Fix the errors first" : nothingToPublish ? "Nothing changed since the last version" : "Publish a new version"}>Publish</button>
       </header>
-      {message && <div className={`fl-message fl-message-${message.level}`} role={message.level === "error" ? "alert" : "status"}>{message.text}</div>}
+      {message && (
+        <div className={`fl-message fl-message-${message.level}`} role={message.level === "error" ? "alert" : "status"}>
+          {message.text}
+          {message.reload && <button type="button" className="fl-link fl-reload" onClick={() => window.location.reload()}>Reload</button>}
+        </div>
+      )}
       <div className="fl-body">
         <Palette onAdd={addNode} />
         <section className="fl-main">

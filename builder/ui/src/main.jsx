@@ -6,17 +6,21 @@ import "./designer.css";
 import Designer from "./Designer.jsx";
 import { makeApi } from "./api.js";
 import { withEdgeIds } from "./convert.js";
+import { autoLayout } from "./layout.js";
 
 async function start(root) {
   const config = { key: root.dataset.key, api: root.dataset.api };
   const api = makeApi(root.dataset.csrf);
   try {
     const data = await api.get(`${config.api}/builder/flows/${config.key}`);
-    const doc = { title: data.title, body: withEdgeIds(data.body) };
+    let body = withEdgeIds(data.body);
+    // A flow written as JSON (e.g. a seed template) has no positions: lay it out once.
+    if (!data.body.nodes?.some((n) => n && n.position)) body = autoLayout(body);
+    const doc = { title: data.title, body };
     const initial = {
       doc,
       savedJson: data.status === "new" ? "" : JSON.stringify(doc),
-      meta: { version: data.version, status: data.status },
+      meta: { version: data.version, status: data.status, revision: data.revision },
     };
     createRoot(root).render(<Designer api={api} config={{ ...config, context: data.context }} initial={initial} />);
   } catch (err) {
