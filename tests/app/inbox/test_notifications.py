@@ -223,3 +223,20 @@ def test_a_failing_notice_never_undoes_the_task(app, monkeypatch):
     assert db.session.scalar(db.select(Task.status).where(Task.instance_id == instance.id)) \
         == "open"
     assert db.session.scalar(db.select(db.func.count()).select_from(Notice)) == 0
+
+
+def test_notice_emails_escape_what_designers_and_colleagues_typed(client, flows):
+    agent = make_user("staff", teams=("cs_agent",), name='<img src=x onerror="alert(1)">')
+    make_user("staff", teams=("cs_agent",), email="kim@example.test")
+    task = start_case(rma="RMA-7")
+    task.title = "<script>alert('title')</script>"
+    db.session.commit()
+    login(client, agent)
+    page = f"/inbox/tasks/{task.id}"
+    client.post(f"{page}/comment", data={"csrf_token": csrf_token(client, page),
+                                         "body": "@kim <b>look</b> javascript:alert(1)"})
+    [mail] = mails_to("kim@example.test")
+    assert "<script>" not in mail.html and "<img src=x" not in mail.html
+    assert "<b>look</b>" not in mail.html
+    assert "&lt;script&gt;" in mail.html and "&lt;b&gt;look&lt;/b&gt;" in mail.html
+    assert 'href="javascript' not in mail.html
