@@ -34,7 +34,8 @@ def test_r1_size_return_in_the_window_is_auto_approved(returns_app, client):
     settle()
     case = the_case()
     assert case.status == "completed"
-    assert case.variables["policy"] == {"decision": "auto_approve", "reason_code": "approved"}
+    assert case.variables["policy"] == {"decision": "auto_approve", "reason_code": "approved",
+                                        "note": "Within the window, no rule asked for a check"}
     assert case.variables["order"]["customer"]["country"] == "DE"  # read from the ERP
     assert case.variables["items"] == [{"sku": "TS-BAS-M", "name": "Basic T-shirt, M",
                                         "quantity": 1}]
@@ -102,6 +103,7 @@ def test_r9_r14_frequent_returner_goes_to_review_reminded_then_escalated(returns
     assert timeout.due_at - case.created_at >= timedelta(hours=24)
     assert timeout.due_at > reminder.due_at
     assert "A colleague is checking your request" in status_page(client, response)
+    assert case.variables["policy"]["note"] == "5 or more returns in the last 90 days"
 
     _fire("%reminder%")
     assert db.session.get(Task, task.id).team_key == "cs_agent"
