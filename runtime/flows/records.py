@@ -36,6 +36,8 @@ def to_json(value: Any) -> Any:
                 for k, v in value.items()}
     if kind is list:
         return [v if type(v) in PLAIN_TYPES else to_json(v) for v in value]
+    if kind is datetime:  # every event's `at`
+        return value.isoformat()
     if isinstance(value, Record):
         return value.to_dict()
     if isinstance(value, Enum):

@@ -188,7 +188,8 @@ def read_path(variables: Mapping[str, Any], segments: tuple[str | int, ...]) -> 
     current: Any = variables
     for segment in segments:
         if type(current) is dict or isinstance(current, Mapping):
-            current = current.get(segment, MISSING) if isinstance(segment, str) else MISSING
+            is_name = type(segment) is str or isinstance(segment, str)
+            current = current.get(segment, MISSING) if is_name else MISSING
         elif isinstance(current, list | tuple):
             index = segment if isinstance(segment, int) else _index(segment)
             current = current[index] if index is not None and index < len(current) else MISSING
