@@ -159,7 +159,7 @@ def case(public_id: str) -> Any:
                     milestones.append((dataset.field(name).title, found[1][name]))
             else:
                 fields.append((dataset.field(name).title, found[1].get(name)))
-        milestones.sort(key=lambda m: m[1])
+        milestones.sort(key=lambda m: (m[1], m[0] == "Closed"))  # closing comes last on a tie
     return render_template("dashboards/case.html", public_id=public_id, record=found,
                            fields=fields, milestones=milestones, instance=instance,
                            events=events, back=request.referrer)
