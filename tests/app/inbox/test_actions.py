@@ -176,3 +176,39 @@ def test_posts_without_a_csrf_token_are_refused(client, flows):
     login(client, agent)
     assert client.post(f"/inbox/tasks/{task.id}/claim").status_code == 400
     assert db.session.get(Task, task.id).status == "open"
+
+
+def test_simultaneous_claims_from_two_threads_leave_one_winner(app, flows):
+    import threading
+
+    people = [make_user("staff", teams=("cs_agent",), name=f"Racer {n}") for n in range(2)]
+    task = start_case(rma="RMA-10")
+    app.test_client_class = FreshContextClient
+    clients = []
+    for user in people:
+        c = app.test_client()
+        login(c, user)
+        clients.append((c, csrf_token(c, f"/inbox/tasks/{task.id}")))
+    start, answers = threading.Barrier(2), [None, None]
+
+    def claim(n: int) -> None:
+        c, token = clients[n]
+        with app.app_context():  # threads start without the test's context
+            start.wait()
+            answers[n] = c.post(f"/inbox/tasks/{task.id}/claim", data={"csrf_token": token})
+
+    threads = [threading.Thread(target=claim, args=(n,)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    codes = sorted(a.status_code for a in answers)
+    assert codes == [302, 409], codes
+    loser = next(a for a in answers if a.status_code == 409).get_data(as_text=True)
+    db.session.expire_all()
+    winner = db.session.get(Task, task.id).assignee_id
+    assert winner in {p.id for p in people}
+    winner_name = next(p.name for p in people if p.id == winner)
+    assert f"{winner_name} claimed this task first." in loser
+    assert db.session.scalar(db.select(db.func.count()).select_from(TaskNote)
+                             .where(TaskNote.kind == "claim")) == 1
