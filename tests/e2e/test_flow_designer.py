@@ -175,3 +175,55 @@ def test_build_connect_lint_save_publish(builder_page):
         assert task["config"]["assignee"] == {"role": "staff", "strategy": "pool"}
         assert task["config"]["timeout"] == {"after": "P2D", "action": "escalate", "to": "manager"}
     assert errors == []
+
+
+def test_open_existing_flow_and_write_a_condition_with_the_rule_editor(builder_page):
+    base, app, page, errors = builder_page
+    body = {
+        "nodes": [
+            {"id": "start", "type": "start"},
+            {"id": "size", "type": "decision", "name": "Large refund?"},
+            {"id": "finance", "type": "end", "name": "To finance"},
+            {"id": "auto", "type": "end", "name": "Refund now"},
+        ],
+        "edges": [
+            {"id": "e1", "from": "start", "to": "size"},
+            {"id": "big", "from": "size", "to": "finance"},
+            {"id": "small", "from": "size", "to": "auto", "default": True},
+        ],
+    }
+    with app.app_context():
+        from app.extensions import db
+        from app.services import definitions
+
+        definitions.save_draft("flow", "refunds.route", "Refund routing", body)
+        db.session.commit()
+    page.goto(base + "/builder/flow/refunds.route")
+    page.get_by_role("link", name="Open in designer").click()
+    node(page, "size").wait_for()
+    assert "0 errors" in lint_text(page)  # laid out automatically: no positions were stored
+
+    page.locator('[data-testid="rf__edge-big"]').click(force=True)
+    rules = page.get_by_label("Edge properties")
+    rules.get_by_role("button", name="+ Add rule").click()
+    rules.get_by_label("Field").fill("refund.amount")
+    rules.get_by_label("Operator").select_option(">")
+    rules.get_by_label("Value").fill("500")
+    rules.locator("input[name=label]").fill("over 500")
+    assert "over 500" in page.locator('[data-testid="rf__edge-big"]').text_content()
+    assert "0 errors" in lint_text(page)
+    shot(page, "6-rule-editor")
+
+    page.get_by_role("tab", name="JSON").click()
+    saved_edges = json.loads(page.get_by_label("Flow JSON").input_value())["edges"]
+    assert saved_edges[1]["condition"] == {"var": "refund.amount", "op": ">", "value": 500}
+    page.get_by_role("button", name="Cancel").click()
+    page.get_by_role("button", name="Save draft").click()
+    page.get_by_text("Draft v1 saved.").wait_for()
+    with app.app_context():
+        from app.services import definitions
+
+        stored = definitions.get("flow", "refunds.route", "draft").body
+        assert stored["edges"][1]["condition"]["value"] == 500
+        assert all("position" in n for n in stored["nodes"])
+    assert errors == []

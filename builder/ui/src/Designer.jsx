@@ -268,6 +268,7 @@ function Canvas({ api, config, initial }) {
   return (
     <div className="fl-designer">
       <header className="fl-toolbar">
+        {config.back && <a className="fl-back" href={config.back} title="All definitions">‹ Definitions</a>}
         <input className="fl-title" aria-label="Flow title" value={doc.title} onChange={(e) => history.commit({ ...doc, title: e.target.value })} />
         <code className="fl-key">{config.key}</code>
         <span className="fl-status" data-testid="status">

@@ -221,9 +221,10 @@ export function EdgeInspector({ edge, source, onChange, onDelete, issues }) {
             Default edge (taken when no condition holds)
           </label>
           {!edge.default && (
-            <Field label="Condition">
+            <div className="fl-field" role="group" aria-label="Condition">
+              <span>Condition</span>
               <RuleEditor condition={edge.condition} onChange={(c) => set("condition", c)} />
-            </Field>
+            </div>
           )}
         </>
       )}

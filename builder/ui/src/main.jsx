@@ -9,7 +9,7 @@ import { withEdgeIds } from "./convert.js";
 import { autoLayout } from "./layout.js";
 
 async function start(root) {
-  const config = { key: root.dataset.key, api: root.dataset.api };
+  const config = { key: root.dataset.key, api: root.dataset.api, back: root.dataset.back };
   const api = makeApi(root.dataset.csrf);
   try {
     const data = await api.get(`${config.api}/builder/flows/${config.key}`);
