@@ -109,6 +109,13 @@ _ORDERS: tuple[dict[str, Any], ...] = (
      "returns_90d": 9,
      "returns": [{"rma": f"RMA-2026-00{n}", "reason": "size", "refunded": "59.00"}
                  for n in range(401, 410)]},
+    {"number": "SO-FR-11020", "email": "ines.bernard@example.fr", "name": "Inès Bernard",
+     "country": "FR", "currency": "EUR", "tier": "standard", "delivered_days_ago": 45,
+     "address": {"line1": "12 cours Mirabeau", "city": "Aix-en-Provence",
+                 "postal_code": "13100"},
+     "lines": [_line("HP-ANC-200", "Wireless headphones", 1, "180.00", "8518.30", "0.300",
+                     "CN")],
+     "returns": []},
 )
 
 

@@ -8,10 +8,12 @@ R8 (outside the window), R9 + R14 (manual review; reminder at 16 and escalation 
 from __future__ import annotations
 
 from datetime import timedelta
+from io import BytesIO
 
 from app.extensions import db
 from app.jobs.timers import sweep_due_timers
 from app.models import FlowInstance, InstanceEvent, Task, Timer, utcnow
+from tests.app.forms.kit import jpeg_bytes
 from tests.factories import csrf_token, login
 from tests.templates.returns.conftest import (
     request_return,
@@ -141,3 +143,28 @@ def test_an_agent_rejects_with_a_reason_the_customer_reads_in_chinese(returns_ap
     html = status_page(client, response, locale="zh-CN")
     assert "已拆封的卫生密封商品" in html
     assert "seal broken in the photos" not in html  # internal notes stay internal
+
+
+def test_r6_defective_after_45_days_takes_the_warranty_route_with_photos(returns_app, client):
+    photo = (BytesIO(jpeg_bytes(size=(320, 240))), "broken.jpg")
+    response = request_return(client, "SO-FR-11020", "ines.bernard@example.fr",
+                              reason="defective", photos=photo)
+    assert response.status_code == 302, response.get_data(as_text=True)[:1500]
+    settle()
+    case = the_case()
+    assert case.status == "waiting"
+    assert _decided_by(case) == ["warranty_eu_uk"]
+    assert case.variables["policy"]["reason_code"] == "warranty"
+    assert len(case.variables["photos"]) == 1
+    [task] = db.session.scalars(db.select(Task)).all()
+    assert task.team_key == "cs_agent"
+
+
+def test_an_order_above_300_eur_equivalent_goes_to_review(returns_app, client):
+    response = request_return(client, "SO-UK-20377", "oliver.hughes@example.co.uk",
+                              reason="size")
+    assert response.status_code == 302
+    settle()
+    case = the_case()
+    assert _decided_by(case) == ["high_value_gbp"]  # 287.49 GBP > 260 GBP
+    assert case.variables["policy"]["note"] == "Order value above 300 EUR-equivalent"
