@@ -207,3 +207,17 @@ def test_lint_does_not_change_the_body():
 def test_issues_serialise():
     (issue,) = lint_flow_body({"nodes": [{"id": "start", "type": "start"}], "edges": []})[:1]
     assert set(issue.as_dict()) == {"severity", "pointer", "message", "node", "edge", "edge_id"}
+
+
+def test_every_seed_template_flow_lints_without_errors():
+    import json
+    from pathlib import Path
+
+    root = Path(__file__).parents[2] / "seed_templates"
+    flows = [
+        json.loads(path.read_text("utf-8"))
+        for path in sorted(root.glob("*/flows/*.json"))
+    ]
+    for doc in flows:
+        errors = [i for i in lint_flow_body(doc["body"]) if i.severity == ERROR]
+        assert errors == [], (doc["key"], errors)

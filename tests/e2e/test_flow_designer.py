@@ -14,6 +14,7 @@ import pytest
 from tests.factories import DEFAULT_PASSWORD, make_user
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
+XSS = '"><img src=x onerror=alert(1)><script>alert(2)</script>'
 BUNDLE = Path(__file__).parents[2] / "app" / "static" / "builder" / "manifest.json"
 
 
@@ -184,7 +185,7 @@ def test_open_existing_flow_and_write_a_condition_with_the_rule_editor(builder_p
             {"id": "start", "type": "start"},
             {"id": "size", "type": "decision", "name": "Large refund?"},
             {"id": "finance", "type": "end", "name": "To finance"},
-            {"id": "auto", "type": "end", "name": "Refund now"},
+            {"id": "auto", "type": "end", "name": XSS},
         ],
         "edges": [
             {"id": "e1", "from": "start", "to": "size"},
@@ -198,10 +199,14 @@ def test_open_existing_flow_and_write_a_condition_with_the_rule_editor(builder_p
 
         definitions.save_draft("flow", "refunds.route", "Refund routing", body)
         db.session.commit()
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     page.goto(base + "/builder/flow/refunds.route")
     page.get_by_role("link", name="Open in designer").click()
     node(page, "size").wait_for()
     assert "0 errors" in lint_text(page)  # laid out automatically: no positions were stored
+    assert XSS in node(page, "auto").inner_text()  # a designed name is text, never markup
+    assert page.locator(".react-flow__node img").count() == 0
 
     page.locator('[data-testid="rf__edge-big"]').click(force=True)
     rules = page.get_by_label("Edge properties")
@@ -226,4 +231,4 @@ def test_open_existing_flow_and_write_a_condition_with_the_rule_editor(builder_p
         stored = definitions.get("flow", "refunds.route", "draft").body
         assert stored["edges"][1]["condition"]["value"] == 500
         assert all("position" in n for n in stored["nodes"])
-    assert errors == []
+    assert errors == [] and dialogs == []
