@@ -124,7 +124,8 @@ def task_page(task: Task, *, status: int = 200, error: str | None = None,
     return render_template(
         "inbox/task.html", task=task, instance=instance, header=case_info.case_header(
             instance.variables), badge=sla_badge(task.due_at, now,
-                                                  timing.team_calendar(task.team_key)),
+                                                  timing.team_calendar(task.team_key),
+                                                  timing.warning_window(task.team_key)),
         timeline=_timeline(instance), comments=_comments(instance), files=_files(instance),
         people=people, error=error, form_html=form_html, form_problem=form_problem,
         can_work=task.status in OPEN and may_work_on(task, current_user),
@@ -147,14 +148,15 @@ def _row_views(rows: list[tuple[Task, queries.CaseRow]], now) -> list[dict[str, 
     views = []
     for task, instance in rows:
         if task.team_key not in calendars:
-            calendars[task.team_key] = timing.team_calendar(task.team_key)
+            calendars[task.team_key] = (timing.team_calendar(task.team_key),
+                                        timing.warning_window(task.team_key))
         delegated = (task.data or {}).get("delegated_from_id")
         views.append({
             "task": task, "variables": instance.variables or {},
             "case_number": instance.case_number or "—",
             "flow": instance.flow_key, "customer": case_info.customer_label(instance.variables),
             "country": case_info.country_of(instance.variables),
-            "badge": sla_badge(task.due_at, now, calendars[task.team_key]),
+            "badge": sla_badge(task.due_at, now, *calendars[task.team_key]),
             "assignee": names.get(task.assignee_id), "delegated_from": names.get(delegated),
         })
     return views

@@ -38,6 +38,14 @@ def team_sla(team_key: str | None) -> TeamSla | None:
     return db.session.get(TeamSla, team_key) if team_key else None
 
 
+def warning_window(team_key: str | None) -> timedelta:
+    """How long before a deadline a task counts as about to breach (badge and warning)."""
+    from app.inbox.sla import DEFAULT_WARN_BEFORE
+
+    sla = team_sla(team_key)
+    return timedelta(minutes=sla.warn_before_minutes) if sla else DEFAULT_WARN_BEFORE
+
+
 def sla_deadline(task: Task) -> datetime | None:
     """When a task without a deadline of its own is due under its team's SLA."""
     sla = team_sla(task.team_key)

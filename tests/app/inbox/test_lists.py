@@ -174,3 +174,19 @@ def test_column_declarations_are_checked_when_saved(app, flows):
                 [{"var": "a", "extra": 1}]):
         with pytest.raises(FormloomError):
             definitions.save_draft("flow", "returns.bad", "Bad", {**REVIEW, "columns": bad})
+
+
+def test_badges_turn_due_soon_inside_the_teams_warning_window(client, flows):
+    from app.models import TeamSla
+
+    agent = make_user("staff", teams=("cs_agent",))
+    task = start_case(rma="RMA-1")
+    task.due_at = utcnow() + timedelta(hours=5, minutes=30)
+    db.session.commit()
+    login(client, agent)
+    html = client.get("/inbox/").get_data(as_text=True)
+    assert 'class="sla sla-on_track"' in html and "due in 5h" in html
+    db.session.add(TeamSla(team_key="cs_agent", warn_before_minutes=6 * 60))
+    db.session.commit()
+    html = client.get("/inbox/").get_data(as_text=True)
+    assert 'class="sla sla-due_soon"' in html
