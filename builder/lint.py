@@ -225,7 +225,8 @@ def _reference_issues(graph: _Graph, ctx: LintContext) -> list[tuple[str, str, s
 
     def check(known: frozenset[str] | None, value: Any, at: str, what: str) -> None:
         if known is not None and isinstance(value, str) and value not in known:
-            issues.append((ERROR, at, f"there is no published {what} {value!r}"))
+            where = "" if what == "team" else "published "
+            issues.append((ERROR, at, f"there is no {where}{what} {value!r}"))
 
     for i, node in graph.nodes:
         config, at = _config(node), f"/nodes/{i}/config"
@@ -242,7 +243,7 @@ def _reference_issues(graph: _Graph, ctx: LintContext) -> list[tuple[str, str, s
         if node_type == "service":
             issues += _service_issues(config, at, ctx)
         for pointer, role in _roles_of(config, at):
-            check(ctx.roles, role, pointer, "role or team")
+            check(ctx.roles, role, pointer, "team")
     return issues
 
 

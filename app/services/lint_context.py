@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.extensions import db
-from app.models import Definition, DefinitionStatus, SystemRole, Team
+from app.models import Definition, DefinitionStatus, Team
 from builder.lint import LintContext
 
 
@@ -38,13 +38,15 @@ def get_lint_context() -> LintContext:
         key: frozenset((body or {}).get("actions") or {})
         for key, body in _published_bodies("connector").items()
     }
+    # An assignee "role" is a team key: app.flows.assignment pools tasks by team, so a
+    # task for a system role such as "staff" that is not also a team reaches nobody.
     teams = db.session.scalars(db.select(Team.key))
     return LintContext(
         forms=_published_keys("form"),
         tables=_published_keys("decision_table"),
         flows=_published_keys("flow"),
         connectors=connectors,
-        roles=frozenset(str(r) for r in SystemRole) | frozenset(teams),
+        roles=frozenset(teams),
     )
 
 

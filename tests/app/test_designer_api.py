@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from app.extensions import db
+from app.services.users import ensure_team
 from builder.definitions import starter_body
 from tests.factories import csrf_token, login, make_api_token, make_user
 
@@ -12,6 +14,8 @@ API = "/api/v1"
 
 @pytest.fixture
 def builder_auth(app):
+    ensure_team("cs_agent")  # the team the test flows assign their review to
+    db.session.commit()
     return {"Authorization": f"Bearer {make_api_token(make_user('builder'))}"}
 
 
@@ -29,7 +33,7 @@ def approval_flow(outcome_edges: bool = True) -> dict:
                 "id": "review",
                 "type": "user_task",
                 "name": "Review",
-                "config": {"assignee": {"role": "staff"}, "outcomes": ["approve", "reject"]},
+                "config": {"assignee": {"role": "cs_agent"}, "outcomes": ["approve", "reject"]},
             },
             {"id": "done", "type": "end"},
             {"id": "rejected", "type": "end", "config": {"status": "rejected"}},
@@ -61,7 +65,7 @@ def test_lint_knows_roles_and_published_forms(client, builder_auth):
     pointers = {i["pointer"]: i["message"] for i in issues}
     assert pointers["/nodes/1/config/assignee/role"].endswith("'nobody_team'")
     assert pointers["/nodes/1/config/form"] == "there is no published form 'missing.form'"
-    body["nodes"][1]["config"]["assignee"] = {"role": "staff"}
+    body["nodes"][1]["config"]["assignee"] = {"role": "cs_agent"}
     del body["nodes"][1]["config"]["form"]
     clean = client.post(f"{API}/builder/lint", json={"body": body}, headers=builder_auth).json
     assert clean == {"issues": [], "errors": 0, "warnings": 0}
@@ -92,7 +96,7 @@ def test_design_offers_a_starter_for_a_new_key_then_the_draft(client, builder_au
     fresh = client.get(f"{API}/builder/flows/returns.approval", headers=builder_auth).json
     assert (fresh["status"], fresh["version"], fresh["title"]) == ("new", None, "Approval")
     assert fresh["body"] == starter_body("flow")
-    assert "staff" in fresh["context"]["roles"] and fresh["context"]["connectors"] == {}
+    assert fresh["context"]["roles"] == ["cs_agent"] and fresh["context"]["connectors"] == {}
     saved = client.put(
         f"{API}/definitions/flow/returns.approval/draft",
         json={"title": "Approval", "body": approval_flow()},

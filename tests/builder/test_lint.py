@@ -157,7 +157,7 @@ def test_unknown_references_are_errors_when_the_context_knows():
     assert ("/nodes/1/config/form", "there is no published form 'returns.review'") in errors
     assert (
         "/nodes/1/config/assignee/role",
-        "there is no published role or team 'warehouse_mars'",
+        "there is no team 'warehouse_mars'",
     ) in errors
     assert (
         "/nodes/2/config/action",
@@ -176,7 +176,7 @@ def test_unknown_connector_and_timeout_target():
     body["edges"].append({"from": "call", "to": "done"})
     context = LintContext(roles=frozenset({"staff", "manager"}), connectors={})
     errors = messages(lint_flow_body(body, context), ERROR)
-    assert ("/nodes/1/config/timeout/to", "there is no published role or team 'leads'") in errors
+    assert ("/nodes/1/config/timeout/to", "there is no team 'leads'") in errors
     assert ("/nodes/2/config/connector", "there is no published connector 'crm'") in errors
 
 

@@ -63,6 +63,10 @@ def builder_page(live_app, page):
         pytest.skip("the designer bundle is not built: run `make ui`")
     base, app = live_app
     with app.app_context():
+        from app.services.users import ensure_team
+
+        ensure_team("claims_team")
+        ensure_team("claims_leads")
         make_user("builder", email="bo@example.test", name="Bo Builder")
     page.goto(base + "/login")
     page.get_by_label("E-mail").fill("bo@example.test")
@@ -114,7 +118,9 @@ def test_build_connect_lint_save_publish(builder_page):
     node(page, "user_task_1").click()
     panel = page.get_by_label("Node properties")
     panel.locator("input[name=name]").fill("Review claim")
-    panel.locator("select[name=assignee_role]").select_option("staff")
+    panel.locator("input[name=title]").fill("Review the claim")
+    assert panel.locator("select[name=assignee_role]").input_value() == "claims_leads"
+    panel.locator("select[name=assignee_role]").select_option("claims_team")
     panel.locator("input[name=has_timeout]").check()
     panel.locator("input[name=timeout_after]").fill("P2D")
     panel.locator("select[name=timeout_action]").select_option("escalate")
@@ -173,9 +179,25 @@ def test_build_connect_lint_save_publish(builder_page):
         task = next(n for n in row.body["nodes"] if n["id"] == "user_task_1")
         assert (row.version, row.status) == (1, "published")
         assert task["name"] == "Review claim"
-        assert task["config"]["assignee"] == {"role": "staff", "strategy": "pool"}
+        assert task["config"]["assignee"] == {"role": "claims_team", "strategy": "pool"}
         assert task["config"]["timeout"] == {"after": "P2D", "action": "escalate", "to": "manager"}
+
+        # What the designer published runs: a case started on it reaches the staff inbox.
+        from app.extensions import db
+        from app.flows import service
+
+        make_user("staff", teams=("claims_team",), email="sam@example.test", name="Sam Staff")
+        service.start("claims.approval", {})
+        db.session.commit()
     assert errors == []
+    page.goto(base + "/builder/")
+    page.get_by_role("button", name="Sign out").click()
+    page.get_by_label("E-mail").fill("sam@example.test")
+    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/inbox/")
+    shot(page, "7-inbox")
+    assert page.get_by_role("link", name="Review the claim").is_visible()
 
 
 def test_open_existing_flow_and_write_a_condition_with_the_rule_editor(builder_page):

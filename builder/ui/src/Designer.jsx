@@ -62,6 +62,7 @@ function Palette({ onAdd }) {
 }
 
 function Canvas({ api, config, initial }) {
+  const { context } = config;
   const history = useHistory(initial.doc);
   const { doc } = history;
   const flow = useReactFlow();
@@ -122,10 +123,12 @@ function Canvas({ api, config, initial }) {
       const box = wrapper.current?.getBoundingClientRect();
       at = flow.screenToFlowPosition({ x: (box?.left ?? 0) + (box?.width ?? 600) / 2, y: (box?.top ?? 0) + (box?.height ?? 400) / 2 });
     }
-    const node = { id, type, name: kind.label === "End" ? "End" : kind.label, config: clone(kind.config), position: { x: Math.round(at.x / 20) * 20, y: Math.round(at.y / 20) * 20 } };
+    const config = clone(kind.config);
+    if (type === "user_task" && context.roles.length) config.assignee = { role: context.roles[0], strategy: "pool" };
+    const node = { id, type, name: kind.label, config, position: { x: Math.round(at.x / 20) * 20, y: Math.round(at.y / 20) * 20 } };
     setBody({ ...doc.body, nodes: [...doc.body.nodes, node] });
     setSelection({ kind: "node", id });
-  }, [doc, flow, setBody]);
+  }, [doc, flow, setBody, context]);
 
   const onDrop = useCallback((event) => {
     event.preventDefault();

@@ -8,7 +8,7 @@ function summary(node) {
   switch (node.type) {
     case "user_task": {
       const a = c.assignee || {};
-      const who = a.role ? `role ${a.role}` : a.user ? a.user : a.expression ? "by expression" : c.approvers ? "approvers" : "nobody";
+      const who = a.role ? `team ${a.role}` : a.user ? a.user : a.expression ? "by expression" : c.approvers ? "approvers" : "nobody";
       return `${who} · ${(c.outcomes || ["complete"]).join(" / ")}`;
     }
     case "service":

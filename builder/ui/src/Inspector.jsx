@@ -65,10 +65,10 @@ function UserTask({ config, set, context }) {
   return (
     <>
       <Text label="Task title" name="title" value={config.title} onChange={(v) => set("title", v)} />
-      <Choice label="Assign to" name="assignee_kind" value={who} options={[["role", "a role (pool)"], ["user", "a user"], ["expression", "from a variable"]]}
-        onChange={(kind) => setAssignee(kind, kind === "role" ? context.roles[0] || "staff" : "")} />
+      <Choice label="Assign to" name="assignee_kind" value={who} options={[["role", "a team"], ["user", "a user"], ["expression", "from a variable"]]}
+        onChange={(kind) => setAssignee(kind, kind === "role" ? context.roles[0] || "" : "")} />
       {who === "role" ? (
-        <KeyChoice label="Role" name="assignee_role" value={assignee.role} keys={context.roles} onChange={(v) => setAssignee("role", v)} />
+        <KeyChoice label="Team" name="assignee_role" value={assignee.role} keys={context.roles} onChange={(v) => setAssignee("role", v)} />
       ) : (
         <Text label={who === "user" ? "User e-mail" : "Variable path"} name="assignee_value" value={assignee[who]} onChange={(v) => setAssignee(who, v)} />
       )}
@@ -87,7 +87,7 @@ function UserTask({ config, set, context }) {
             <Text label="After" name="timeout_after" value={typeof timeout.after === "string" ? timeout.after : ""} placeholder="P2D" onChange={(v) => setTimeout({ after: v })} />
             <Choice label="Then" name="timeout_action" value={timeout.action} options={["escalate", "reassign", "auto_complete", "cancel", "follow_edge"]} onChange={(v) => setTimeout({ action: v })} />
             {["escalate", "reassign"].includes(timeout.action) && (
-              <Text label="To" name="timeout_to" hint="a role, a user with @, or manager" value={timeout.to} onChange={(v) => setTimeout({ to: v })} />
+              <Text label="To" name="timeout_to" hint="a team, a user with @, or manager" value={timeout.to} onChange={(v) => setTimeout({ to: v })} />
             )}
             {timeout.action === "auto_complete" && (
               <Choice label="With outcome" name="timeout_outcome" value={timeout.outcome} options={["", ...(config.outcomes || ["complete"])]} onChange={(v) => setTimeout({ outcome: v })} />

@@ -7,7 +7,8 @@ export const NODE_KINDS = [
   { type: "form", label: "Form", hint: "Wait for a form to be submitted", icon: "▤", config: { form: "", submitter: "customer" } },
   {
     type: "user_task", label: "User task", hint: "Work for a person or a role", icon: "☺",
-    config: { title: "New task", assignee: { role: "staff", strategy: "pool" }, outcomes: ["approve", "reject"] },
+    // The assignee is the first team the designer knows (set when the node is added).
+    config: { title: "New task", outcomes: ["approve", "reject"] },
   },
   { type: "decision", label: "Decision", hint: "Choose one path by conditions", icon: "◇", config: {} },
   { type: "parallel", label: "Parallel", hint: "Split into branches or join them", icon: "⇉", config: { mode: "split" } },
