@@ -14,6 +14,7 @@ from app.extensions import db
 from app.jobs.timers import sweep_due_timers
 from app.models import FlowInstance, InstanceEvent, Task, Timer, utcnow
 from tests.app.forms.kit import jpeg_bytes
+from tests.app.portal.conftest import hidden_fields
 from tests.factories import csrf_token, login
 from tests.templates.returns.conftest import (
     request_return,
@@ -168,3 +169,29 @@ def test_an_order_above_300_eur_equivalent_goes_to_review(returns_app, client):
     case = the_case()
     assert _decided_by(case) == ["high_value_gbp"]  # 287.49 GBP > 260 GBP
     assert case.variables["policy"]["note"] == "Order value above 300 EUR-equivalent"
+
+
+def test_the_agent_asks_for_more_information_and_the_answer_returns_to_review(returns_app,
+                                                                              client):
+    _app, staff = returns_app
+    response = request_return(client, "SO-DE-10711", "sven.koch@example.de", reason="size")
+    settle()
+    [task] = db.session.scalars(db.select(Task)).all()
+    staff_client = client.application.test_client()
+    login(staff_client, staff["agent"])
+    page = f"/inbox/tasks/{task.id}"
+    asked = staff_client.post(f"{page}/complete", data={
+        "csrf_token": csrf_token(staff_client, page), "outcome": "need_info"})
+    assert asked.status_code == 302
+    settle()
+    html = status_page(client, response)
+    assert "condition and the problem in more detail" in html
+    token = response.headers["Location"].split("/portal/case/", 1)[1].split("/", 1)[0]
+    answer = client.post(f"/portal/case/{token}/answer", content_type="multipart/form-data",
+                         data={**hidden_fields(html), "details": "Worn once indoors, tags on"})
+    assert answer.status_code == 302, answer.get_data(as_text=True)[:1000]
+    settle()
+    case = the_case()
+    assert case.variables["more_info"]["details"] == "Worn once indoors, tags on"
+    open_tasks = db.session.scalars(db.select(Task).where(Task.status.in_(("open", "claimed"))))
+    assert [t.node_id for t in open_tasks] == ["review"]
