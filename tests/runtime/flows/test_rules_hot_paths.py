@@ -8,8 +8,6 @@ path through because an equal-looking safe one was remembered.
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
