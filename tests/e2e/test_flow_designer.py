@@ -241,6 +241,16 @@ def test_open_existing_flow_and_write_a_condition_with_the_rule_editor(builder_p
     assert "0 errors" in lint_text(page)
     shot(page, "6-rule-editor")
 
+    # Copy / paste a step: same config, new id, not connected.
+    node(page, "size").click()
+    page.keyboard.press("Control+c")
+    page.keyboard.press("Control+v")
+    node(page, "decision_1").wait_for()
+    assert "Large refund? (copy)" in node(page, "decision_1").inner_text()
+    assert "is a dead end" in lint_text(page)
+    page.get_by_role("button", name="Undo").click()
+    node(page, "decision_1").wait_for(state="detached")
+
     page.get_by_role("tab", name="JSON").click()
     saved_edges = json.loads(page.get_by_label("Flow JSON").input_value())["edges"]
     assert saved_edges[1]["condition"] == {"var": "refund.amount", "op": ">", "value": 500}

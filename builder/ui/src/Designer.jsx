@@ -200,17 +200,39 @@ function Canvas({ api, config, initial }) {
     else if (issue.edge !== null && doc.body.edges[issue.edge]) setSelection({ kind: "edge", id: doc.body.edges[issue.edge].id });
   };
 
-  // Keyboard: undo / redo (not while typing in a field: the browser's own undo is there).
+  // Copy / paste a step: the copy keeps its config, gets a new id and sits a little lower right.
+  const clipboard = useRef(null);
+  const [hasClip, setHasClip] = useState(false);
+  const copy = useCallback(() => {
+    if (!selectedNode) return;
+    clipboard.current = clone(selectedNode);
+    setHasClip(true);
+    setMessage({ level: "ok", text: `Copied ${selectedNode.name || selectedNode.id}. Paste with Ctrl+V.` });
+  }, [selectedNode]);
+  const paste = useCallback(() => {
+    const source = clipboard.current;
+    if (!source) return;
+    const id = newId(source.type, new Set(doc.body.nodes.map((n) => n.id)));
+    const at = source.position || { x: 0, y: 0 };
+    const pasted = { ...clone(source), id, name: `${source.name || source.id} (copy)`, position: { x: at.x + 40, y: at.y + 40 } };
+    clipboard.current = pasted;
+    setBody({ ...doc.body, nodes: [...doc.body.nodes, pasted] });
+    setSelection({ kind: "node", id });
+  }, [doc, setBody]);
+
+  // Keyboard: undo / redo / copy / paste (not while typing in a field: the browser's own are there).
   useEffect(() => {
     const onKey = (e) => {
       if (!(e.ctrlKey || e.metaKey) || ["INPUT", "TEXTAREA", "SELECT"].includes(e.target.tagName)) return;
       const key = e.key.toLowerCase();
       if (key === "z" && !e.shiftKey) { e.preventDefault(); history.undo(); }
       if ((key === "z" && e.shiftKey) || key === "y") { e.preventDefault(); history.redo(); }
+      if (key === "c" && selectedNode) { e.preventDefault(); copy(); }
+      if (key === "v" && clipboard.current) { e.preventDefault(); paste(); }
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
-  }, [history]);
+  }, [history, copy, paste, selectedNode]);
 
   const openJson = () => { setJsonText(JSON.stringify(doc.body, null, 2)); setJsonError(""); setTab("json"); };
   const applyJson = () => {
@@ -281,7 +303,11 @@ function Canvas({ api, config, initial }) {
         <span className="fl-spacer" />
         <button type="button" onClick={history.undo} disabled={!history.canUndo} title="Undo (Ctrl+Z)">Undo</button>
         <button type="button" onClick={history.redo} disabled={!history.canRedo} title="Redo (Ctrl+Shift+Z)">Redo</button>
+        <span className="fl-sep" aria-hidden="true" />
+        <button type="button" onClick={copy} disabled={!selectedNode} title="Copy the selected step (Ctrl+C)">Copy</button>
+        <button type="button" onClick={paste} disabled={!hasClip} title="Paste the copied step (Ctrl+V)">Paste</button>
         <button type="button" onClick={layout} title="Arrange the nodes left to right">Auto-layout</button>
+        <span className="fl-sep" aria-hidden="true" />
         <button type="button" onClick={save} disabled={busy || !dirty}>Save draft</button>
         <button type="button" className="fl-primary" onClick={publish} disabled={busy || publishBlocked}
           title={errors.length ? "Fix the errors first" : nothingToPublish ? "Nothing changed since the last version" : "Publish a new version"}>Publish</button>
