@@ -218,8 +218,11 @@ def test_open_existing_flow_and_write_a_condition_with_the_rule_editor(builder_p
     with app.app_context():
         from app.extensions import db
         from app.services import definitions
+        from builder.definitions import starter_body
 
         definitions.save_draft("flow", "refunds.route", "Refund routing", body)
+        definitions.save_draft("connector", "crm.api", "CRM", starter_body("connector"))
+        definitions.publish("connector", "crm.api")
         db.session.commit()
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
@@ -240,6 +243,28 @@ def test_open_existing_flow_and_write_a_condition_with_the_rule_editor(builder_p
     assert "over 500" in page.locator('[data-testid="rf__edge-big"]').text_content()
     assert "0 errors" in lint_text(page)
     shot(page, "6-rule-editor")
+
+    # A service step: connector and action from the published ones, an input mapping.
+    page.locator('.fl-palette-item[data-type="service"]').click()
+    node(page, "service_1").wait_for()
+    service_panel = page.get_by_label("Node properties")
+    service_panel.locator("select[name=connector]").select_option("crm.api")
+    service_panel.locator("select[name=action]").select_option("ping")
+    service_panel.get_by_role("button", name="+ Add input").click()
+    service_panel.get_by_label("Input name").fill("amount")
+    service_panel.get_by_label("Input source").fill("refund.amount")
+    assert "crm.api.ping" in node(page, "service_1").inner_text()
+    shot(page, "6b-service")
+    page.get_by_role("tab", name="JSON").click()
+    nodes = json.loads(page.get_by_label("Flow JSON").input_value())["nodes"]
+    service_node = next(n for n in nodes if n["id"] == "service_1")
+    assert service_node["config"] == {
+        "connector": "crm.api", "action": "ping", "input": {"amount": "refund.amount"}
+    }
+    page.get_by_role("button", name="Cancel").click()
+    node(page, "service_1").click()
+    page.get_by_role("button", name="Delete node").click()
+    node(page, "service_1").wait_for(state="detached")
 
     # Copy / paste a step: same config, new id, not connected.
     node(page, "size").click()

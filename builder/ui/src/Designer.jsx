@@ -9,7 +9,7 @@ import {
 import FlowNode from "./FlowNode.jsx";
 import { EdgeInspector, IssueList, NodeInspector } from "./Inspector.jsx";
 import { NODE_KINDS, KIND_BY_TYPE } from "./palette.js";
-import { clone, newId, toCanvas, withEdgeIds } from "./convert.js";
+import { clone, knownVariables, newId, toCanvas, withEdgeIds } from "./convert.js";
 import { autoLayout } from "./layout.js";
 
 const NODE_TYPES = { flowNode: FlowNode };
@@ -122,6 +122,9 @@ function Canvas({ api, config, initial }) {
     if (!at) {
       const box = wrapper.current?.getBoundingClientRect();
       at = flow.screenToFlowPosition({ x: (box?.left ?? 0) + (box?.width ?? 600) / 2, y: (box?.top ?? 0) + (box?.height ?? 400) / 2 });
+      // Added by click: move down until the spot is free, so it never hides a step.
+      const busy = (p) => doc.body.nodes.some((n) => n.position && Math.abs(n.position.x - p.x) < 210 && Math.abs(n.position.y - p.y) < 90);
+      for (let tries = 0; tries < 30 && busy(at); tries += 1) at = { x: at.x, y: at.y + 100 };
     }
     const config = clone(kind.config);
     if (type === "user_task" && context.roles.length) config.assignee = { role: context.roles[0], strategy: "pool" };
@@ -361,7 +364,7 @@ function Canvas({ api, config, initial }) {
         </section>
         <aside className="fl-side">
           {selectedNode && (
-            <NodeInspector key={selectedNode.id} node={selectedNode} context={config.context} issues={issues.filter((i) => i.node === selectedNode.id)}
+            <NodeInspector key={selectedNode.id} node={selectedNode} context={{ ...config.context, variables: knownVariables(doc.body) }} issues={issues.filter((i) => i.node === selectedNode.id)}
               onChange={replaceNode} onDelete={() => removeNodes([selectedNode.id])} />
           )}
           {selectedEdge && (

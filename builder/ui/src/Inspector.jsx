@@ -1,5 +1,6 @@
 // The side panel: the selected node's or edge's main properties. Every change goes
 // through onChange(next node or edge), which records one undo step.
+import { useEffect, useState } from "react";
 import RuleEditor from "./RuleEditor.jsx";
 import { KIND_BY_TYPE } from "./palette.js";
 
@@ -77,6 +78,10 @@ function UserTask({ config, set, context }) {
       <Text label="Outcomes" name="outcomes" hint="comma-separated, e.g. approve, reject, need_info" value={(config.outcomes || []).join(", ")}
         onChange={(v) => set("outcomes", list(v).length ? list(v) : undefined)} />
       <KeyChoice label="Task form" name="form" value={config.form} keys={context.forms} onChange={(v) => set("form", v)} />
+      <Text label="Remind after" name="remind_after" placeholder="ISO duration, e.g. PT16H"
+        value={Array.isArray(config.reminders) && config.reminders.length === 1 && typeof config.reminders[0].after === "string" ? config.reminders[0].after : ""}
+        hint={Array.isArray(config.reminders) && config.reminders.length > 1 ? "several reminders: edit them in the JSON tab" : undefined}
+        onChange={(v) => set("reminders", v ? [{ after: v }] : undefined)} />
       <Text label="Due after" name="due" placeholder="ISO duration, e.g. P1D or PT16H" value={typeof config.due === "string" ? config.due : ""} onChange={(v) => set("due", v)} />
       <fieldset className="fl-group">
         <legend>
@@ -99,12 +104,52 @@ function UserTask({ config, set, context }) {
   );
 }
 
+/** Rows of "name ← variable path": a connector's inputs from variables, or variables from
+ *  its outputs. Sources are offered from the variables the flow knows (a datalist). */
+function MappingEditor({ label, mapping, onChange, targetHint, sourceHint, variables, name }) {
+  // Rows live here too, so a half-typed row (no name yet) is not dropped; only named rows
+  // reach the body. An outside change (undo, JSON tab) resets them.
+  const [rows, setRows] = useState(() => Object.entries(mapping || {}));
+  useEffect(() => {
+    const shown = JSON.stringify(Object.fromEntries(rows.filter(([k]) => k !== "")));
+    if (shown !== JSON.stringify(mapping || {})) setRows(Object.entries(mapping || {}));
+  }, [mapping]); // eslint-disable-line react-hooks/exhaustive-deps
+  const listId = `vars-${name}`;
+  const write = (next) => {
+    setRows(next);
+    const obj = Object.fromEntries(next.filter(([k]) => k !== ""));
+    onChange(Object.keys(obj).length ? obj : undefined);
+  };
+  return (
+    <div className="fl-field" role="group" aria-label={label}>
+      <span>{label}</span>
+      <datalist id={listId}>{variables.map((v) => <option key={v} value={v} />)}</datalist>
+      {rows.map(([target, source], i) => (
+        <div className="fl-map" key={i}>
+          <input aria-label={`${label} name`} placeholder={targetHint} value={target}
+            onChange={(e) => write(rows.map((r, j) => (j === i ? [e.target.value, r[1]] : r)))} />
+          <span aria-hidden="true">←</span>
+          <input aria-label={`${label} source`} placeholder={sourceHint} list={listId}
+            value={typeof source === "string" ? source : JSON.stringify(source)}
+            onChange={(e) => write(rows.map((r, j) => (j === i ? [r[0], e.target.value] : r)))} />
+          <button type="button" className="fl-icon-btn" aria-label="Remove" onClick={() => write(rows.filter((_, j) => j !== i))}>×</button>
+        </div>
+      ))}
+      <button type="button" className="fl-link" onClick={() => write([...rows, ["", ""]])}>+ Add {label.toLowerCase()}</button>
+    </div>
+  );
+}
+
 function Service({ config, set, context }) {
   const actions = context.connectors[config.connector] || [];
   return (
     <>
       <KeyChoice label="Connector" name="connector" value={config.connector} keys={Object.keys(context.connectors)} onChange={(v) => set("connector", v)} />
       <KeyChoice label="Action" name="action" value={config.action} keys={actions} onChange={(v) => set("action", v)} />
+      <MappingEditor label="Input" name="input" mapping={config.input} variables={context.variables} targetHint="action input"
+        sourceHint="variable, e.g. order.number" onChange={(v) => set("input", v)} />
+      <MappingEditor label="Output" name="output" mapping={config.output} variables={context.variables} targetHint="variable"
+        sourceHint="result path, e.g. refund.id" onChange={(v) => set("output", v)} />
       <Choice label="On error" name="on_error" value={config.on_error || "incident"} options={[["incident", "open an incident"], ["edge", "follow the error edge"]]} onChange={(v) => set("on_error", v)} />
     </>
   );

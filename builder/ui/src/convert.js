@@ -73,3 +73,17 @@ export function toCanvas(body, issues, selection) {
   });
   return { nodes, edges };
 }
+
+/** Variable names the flow declares or writes (declared variables, task and form
+ *  outputs, service outputs, decision results), for the mapping pickers. */
+export function knownVariables(body) {
+  const names = new Set(Object.keys(body.variables || {}));
+  for (const node of body.nodes) {
+    const c = node.config || {};
+    if (typeof c.output === "string") names.add(c.output);
+    if (c.output && typeof c.output === "object") Object.keys(c.output).forEach((k) => names.add(k));
+    if (node.type === "decision" && c.decision_table) names.add(c.output || node.id);
+    if (c.message && typeof c.message.output === "string") names.add(c.message.output);
+  }
+  return [...names].filter(Boolean).sort();
+}
