@@ -8,58 +8,17 @@ import {
 } from "@xyflow/react";
 import FlowNode from "./FlowNode.jsx";
 import { EdgeInspector, IssueList, NodeInspector } from "./Inspector.jsx";
-import { NODE_KINDS, KIND_BY_TYPE } from "./palette.js";
+import { KIND_BY_TYPE } from "./palette.js";
+import Palette, { DRAG_TYPE } from "./PalettePanel.jsx";
+import { useHistory } from "./history.js";
 import { clone, knownVariables, newId, toCanvas, withEdgeIds } from "./convert.js";
 import { autoLayout } from "./layout.js";
 
 const NODE_TYPES = { flowNode: FlowNode };
-const DRAG_TYPE = "application/x-formloom-node";
-const HISTORY_LIMIT = 200;
 const MINIMAP_COLORS = {
   start: "#1f7a4d", end: "#3d4453", user_task: "#2f5bd3", form: "#5b3fd6", decision: "#b0621b",
   parallel: "#6b7a8f", service: "#0f7d8c", wait: "#9a6200", notify: "#b03a84", subflow: "#4b6b2d",
 };
-
-function useHistory(initial) {
-  const [state, setState] = useState({ past: [], present: initial, future: [] });
-  const commit = useCallback((next) => {
-    setState((s) => (next === s.present ? s : { past: [...s.past, s.present].slice(-HISTORY_LIMIT), present: next, future: [] }));
-  }, []);
-  const reset = useCallback((value) => setState({ past: [], present: value, future: [] }), []);
-  const undo = useCallback(() => setState((s) => (s.past.length ? { past: s.past.slice(0, -1), present: s.past[s.past.length - 1], future: [s.present, ...s.future] } : s)), []);
-  const redo = useCallback(() => setState((s) => (s.future.length ? { past: [...s.past, s.present], present: s.future[0], future: s.future.slice(1) } : s)), []);
-  return { doc: state.present, canUndo: state.past.length > 0, canRedo: state.future.length > 0, commit, reset, undo, redo };
-}
-
-function Palette({ onAdd }) {
-  return (
-    <aside className="fl-palette" aria-label="Node types">
-      <h2>Steps</h2>
-      <p className="fl-muted">Drag onto the canvas, or click to add.</p>
-      {NODE_KINDS.map((kind) => (
-        <button
-          key={kind.type}
-          type="button"
-          className={`fl-palette-item fl-node-${kind.type}`}
-          data-type={kind.type}
-          draggable
-          onDragStart={(e) => {
-            e.dataTransfer.setData(DRAG_TYPE, kind.type);
-            e.dataTransfer.effectAllowed = "move";
-          }}
-          onClick={() => onAdd(kind.type, null)}
-          title={kind.hint}
-        >
-          <span className="fl-node-icon" aria-hidden="true">{kind.icon}</span>
-          <span>
-            <strong>{kind.label}</strong>
-            <small>{kind.hint}</small>
-          </span>
-        </button>
-      ))}
-    </aside>
-  );
-}
 
 function Canvas({ api, config, initial }) {
   const { context } = config;
