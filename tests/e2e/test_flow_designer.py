@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.factories import DEFAULT_PASSWORD, make_user
 
@@ -289,3 +290,35 @@ def test_open_existing_flow_and_write_a_condition_with_the_rule_editor(builder_p
         assert stored["edges"][1]["condition"]["value"] == 500
         assert all("position" in n for n in stored["nodes"])
     assert errors == [] and dialogs == []
+
+
+def test_a_colleagues_save_meanwhile_is_shown_not_overwritten(builder_page):
+    base, app, page, errors = builder_page
+    from builder.definitions import starter_body
+
+    with app.app_context():
+        from app.extensions import db
+        from app.services import definitions
+
+        definitions.save_draft("flow", "claims.route", "Claims routing", starter_body("flow"))
+        db.session.commit()
+    page.goto(base + "/builder/flows/claims.route/design")
+    node(page, "end").wait_for()
+
+    with app.app_context():  # a colleague saves the same draft while it is open here
+        colleague = make_user("builder", email="cy@example.test", name="Cy Colleague")
+        definitions.save_draft("flow", "claims.route", "Claims routing (Cy)",
+                               starter_body("flow"), actor=colleague)
+        db.session.commit()
+
+    page.get_by_label("Flow title").fill("Claims routing (mine)")
+    page.get_by_role("button", name="Save draft").click()
+    alert = page.get_by_role("alert")
+    alert.wait_for()
+    assert "Cy Colleague saved v1 of this flow" in alert.inner_text()
+    shot(page, "8-conflict")
+    with app.app_context():
+        assert definitions.get("flow", "claims.route", "draft").title == "Claims routing (Cy)"
+    alert.get_by_role("button", name="Reload").click()
+    expect(page.get_by_label("Flow title")).to_have_value("Claims routing (Cy)")
+    assert [e.split()[0] for e in errors] == ["409"]  # the refused save, nothing else
