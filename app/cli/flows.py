@@ -1,16 +1,14 @@
-"""`formloom flows sweep`: fire due timers, re-deliver outbox rows and webhook deliveries
-the queue lost."""
+"""`formloom flows sweep`: hand the queue again the timers, outbox rows, webhook deliveries
+and e-mails it lost (`app.sweeps`)."""
 
 from __future__ import annotations
 
 import click
 from flask.cli import with_appcontext
 
+from app import sweeps
 from app.extensions import db
-from app.flows import outbox
-from app.hooks import process as webhook_deliveries
 from app.jobs import get_dispatcher
-from app.jobs.timers import sweep_due_timers
 
 
 @click.group("flows", help="Flow instances.")
@@ -24,13 +22,12 @@ def command() -> None:
 @with_appcontext
 def sweep(older_than: int) -> None:
     """Enqueue due timers and pending outbox rows; safe to run at any time, repeatedly."""
-    timers = sweep_due_timers()
-    pending = outbox.sweep_pending(older_than)
-    hooks = webhook_deliveries.sweep_received(older_than)
+    swept = sweeps.sweep_once(older_than)
     db.session.commit()
     get_dispatcher().wait_idle(60)  # embedded mode runs them in this process: let them finish
-    click.echo(f"woke {len(timers)} due timer(s); re-enqueued {len(pending)} outbox row(s) "
-               f"and {len(hooks)} webhook delivery(ies)")
+    click.echo(f"woke {swept.timers} due timer(s); re-enqueued {swept.outbox_rows} outbox "
+               f"row(s), {swept.webhook_deliveries} webhook delivery(ies) and {swept.mails} "
+               "e-mail(s)")
 
 
 commands = [command]

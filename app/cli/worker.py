@@ -27,13 +27,10 @@ from flask.cli import with_appcontext
 from redis import Redis
 from rq import Queue, SimpleWorker, Worker
 
-from app import mail
-from app.flows import outbox
-from app.hooks import process as webhook_deliveries
+from app import sweeps
 from app.jobs import EXTENSION_KEY, create_dispatcher, worker_entry
 from app.jobs.dispatcher import get_dispatcher
 from app.jobs.rq_backend import SERIALIZER
-from app.jobs.timers import sweep_due_timers
 from app.services import incidents
 
 log = logging.getLogger("formloom.worker")
@@ -72,13 +69,10 @@ class TimerSweeper:
                 self._process.join()
 
     def sweep_once(self) -> None:
-        """Wake due timers, and turn jobs the queue gave up on into incidents."""
+        """Hand lost work to the queue again, and turn jobs it gave up on into incidents."""
         try:
             with self.app.app_context():
-                sweep_due_timers()
-                outbox.sweep_pending(current_app.config["OUTBOX_REDELIVER_SECONDS"])
-                webhook_deliveries.sweep_received(current_app.config["OUTBOX_REDELIVER_SECONDS"])
-                mail.sweep_pending()
+                sweeps.sweep_once()
                 incidents.record_queue_failures(get_dispatcher().failures(100))
         except Exception:
             log.exception("timer sweep failed; trying again in %ss", self.interval)

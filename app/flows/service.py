@@ -65,7 +65,10 @@ def start(
             parent[0].id, parent[1], parent[2],
         )
     db.session.add(instance)  # flushed by _run with its first state: one INSERT
-    event = Started(variables=dict(variables or {}), actor=_who(actor), at=utcnow())
+    start_variables = dict(variables or {})
+    if instance.case_number:  # conditions, mappings and correlations may use it (an RMA number)
+        start_variables["case_number"] = instance.case_number
+    event = Started(variables=start_variables, actor=_who(actor), at=utcnow())
     _run(instance, compiled.spec, new_state(instance.public_id), event)
     return instance
 

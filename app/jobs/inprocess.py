@@ -146,12 +146,12 @@ class InProcessBackend:
             self._failures.appendleft(JobFailure.of(request, err))
 
     def _sweep(self) -> None:
-        from app.jobs.timers import sweep_due_timers
+        from app import sweeps  # the app layer above jobs: imported when the thread runs
 
         while not self._stop.is_set():
             try:
                 with self._app.app_context():
-                    sweep_due_timers()
+                    sweeps.sweep_once()
             except Exception:
                 log.exception("timer sweep failed; trying again in %ss", self._sweep_seconds)
             self._stop.wait(self._sweep_seconds)

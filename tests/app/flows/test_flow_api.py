@@ -66,6 +66,14 @@ def _start(client, user, **body):
     return response.json
 
 
+def test_the_case_number_is_a_variable_the_caller_cannot_forge(client, flow):
+    agent = make_user("staff", teams=("cs_agent",))
+    body = _start(client, agent, variables={"case_number": "RMA-999999"})
+    instance = db.session.scalar(db.select(FlowInstance))
+    assert body["case_number"] == "RMA-000001"
+    assert instance.variables["case_number"] == "RMA-000001"  # correlations can use it
+
+
 def test_start_creates_a_case_with_a_pool_task_and_a_deadline(client, flow):
     agent = make_user("staff", teams=("cs_agent",))
     body = _start(client, agent, variables={"rma": "RMA-9"})
