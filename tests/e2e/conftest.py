@@ -2,7 +2,7 @@
 
 Playwright's own browser download cannot work on our machines; the tests use Debian's
 `chromium` (installed by scripts/ensure-chromium.sh from `make test`) and are skipped
-with that reason where it is absent. Screenshots land in tests/e2e/screenshots/.
+with that reason where it is absent. Screenshots land in tests/e2e/artifacts/ (not committed: every run makes them anew).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from tests.conftest import make_test_config
 CHROMIUM = os.environ.get("FORMLOOM_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
-SCREENSHOTS = Path(__file__).parent / "screenshots"
+SCREENSHOTS = Path(__file__).parent / "artifacts"
 
 
 def pytest_collection_modifyitems(items):
