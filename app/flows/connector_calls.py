@@ -12,6 +12,9 @@ flow event the engine waits for:
     answer, refused target, missing
     credential                       -> retries_exhausted: an incident with a retry button
     circuit open                     -> nothing was sent; delivered again after the pause
+
+The built-in connector `platform` (runtime/functions) runs a registered pure function in
+process instead: same outbox row and events, its input errors take the error edge.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from app.models import Definition, DefinitionKind, DefinitionStatus, FlowInstanc
 from app.services import call_log, credentials
 from connectors import Allowlist, Transport, compile_connector
 from connectors.exceptions import CircuitOpen, ClientRejected, ConnectorError
+from runtime import functions
 from runtime.exceptions import NotFound
 from runtime.flows import RetriesExhausted, ServiceFailed, ServiceSucceeded
 
@@ -70,6 +74,11 @@ def call(entry: OutboxEntry) -> None:
     payload = entry.payload
     where = {"node_id": payload["node_id"], "activation": payload["activation"]}
     try:
+        if payload["connector"] == functions.BUILTIN_CONNECTOR:
+            outputs = functions.call(payload["action"], payload.get("inputs", {}))
+            service.deliver(db.session.get(FlowInstance, entry.instance_id),
+                            ServiceSucceeded(**where, output=outputs))
+            return
         spec = connector_spec(payload["connector"])
         result = call_log.logged_call(  # call_action, recorded in the connector call log
             spec, payload["action"], payload.get("inputs", {}), source="flow",
@@ -82,6 +91,8 @@ def call(entry: OutboxEntry) -> None:
         raise Deferred(err.retry_after) from err
     except ClientRejected as err:
         event = ServiceFailed(**where, kind="client", status=err.status, message=str(err))
+    except functions.FunctionInputError as err:
+        event = ServiceFailed(**where, kind="client", status=422, message=str(err))
     except (ConnectorError, NotFound) as err:
         event = RetriesExhausted(**where, message=str(err))
     instance = db.session.get(FlowInstance, entry.instance_id)

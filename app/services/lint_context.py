@@ -12,6 +12,7 @@ from typing import Any
 from app.extensions import db
 from app.models import Definition, DefinitionStatus, Team
 from builder.lint import LintContext
+from runtime import functions
 
 
 def _published_bodies(kind: str) -> dict[str, Any]:
@@ -38,6 +39,7 @@ def get_lint_context() -> LintContext:
         key: frozenset((body or {}).get("actions") or {})
         for key, body in _published_bodies("connector").items()
     }
+    connectors[functions.BUILTIN_CONNECTOR] = functions.names()  # built in, never published
     # An assignee "role" is a team key: app.flows.assignment pools tasks by team, so a
     # task for a system role such as "staff" that is not also a team reaches nobody.
     teams = db.session.scalars(db.select(Team.key))
