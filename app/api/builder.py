@@ -163,10 +163,10 @@ def revision_of(row: Definition) -> str:
     return f"{row.version}:{row.status}:{stamp}"
 
 
-def _newest(key: str, lock: bool = False) -> Definition | None:
+def _newest(key: str, lock: bool = False, kind: str = "flow") -> Definition | None:
     query = (
         db.select(Definition)
-        .where(Definition.kind == "flow", Definition.key == key)
+        .where(Definition.kind == kind, Definition.key == key)
         .order_by(Definition.version.desc())
     )
     if lock:  # every row of the key: the check and the save see the same state
@@ -175,15 +175,15 @@ def _newest(key: str, lock: bool = False) -> Definition | None:
     return db.session.scalars(query.limit(1)).first()
 
 
-def _changed_by_someone_else(row: Definition | None) -> str:
+def _changed_by_someone_else(row: Definition | None, noun: str = "flow") -> str:
     if row is None:
-        return "this flow's draft was discarded since you opened it; reload to start again"
+        return f"this {noun}'s draft was discarded since you opened it; reload to start again"
     who = db.session.get(User, row.updated_by_id) if row.updated_by_id else None
     name = who.name if who is not None else "someone else"
     when = row.updated_at.strftime("%Y-%m-%d %H:%M UTC") if row.updated_at else "just now"
     what = "saved" if row.status == "draft" else str(row.status)
     return (
-        f"{name} {what} v{row.version} of this flow at {when}, after you opened it. "
+        f"{name} {what} v{row.version} of this {noun} at {when}, after you opened it. "
         "Reload to see their version (copy your changes from the JSON tab first)."
     )
 
@@ -243,3 +243,6 @@ def publish_flow(key: str) -> Any:
     row = definitions.publish("flow", key, actor=current_user)
     db.session.commit()
     return jsonify({**definition_json(row), "revision": revision_of(row)})
+
+
+from app.api import builder_designers  # noqa: E402,F401  (form and table designer routes)

@@ -34,3 +34,7 @@ def register_blueprints(app: Flask) -> None:
     from app.web.designer import bp as designer_bp
 
     app.register_blueprint(designer_bp)
+
+    from app.web.designers import bp as designers_bp
+
+    app.register_blueprint(designers_bp)
