@@ -8,7 +8,14 @@ A *source* says where one value comes from:
 * `{"value": <any JSON>}` - a literal (the only way to write a literal string);
 * `{"template": "RMA {rma.number} for {customer}"}` - text with paths in braces
   (`{{` and `}}` for literal braces); any placeholder missing makes the text missing;
-* a number, `true`, `false` or `null` - a literal.
+* a number, `true`, `false` or `null` - a literal;
+* `{"each": "<path to a list>", "map": <body template>}` - one rendered item per list
+  element, paths in `map` read the element (`"$"` is the element itself); at most
+  `MAX_EACH_ITEMS` elements (more is refused as invalid input, never cut short);
+* `{"sum": "<path to a list>", "of": "<field>", "times": "<field>"}` - the exact decimal
+  sum of one field of every element (optionally multiplied by another field, e.g. unit
+  weight x quantity), as text ("1.350"); integers only -> an integer. Numbers written as
+  floats are read by their JSON text, never through binary arithmetic.
 
 A *body template* is a source, or an object/array of body templates, so a JSON body is
 written in its own shape. A value that reads as missing is left out of its object,
@@ -25,8 +32,10 @@ import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from connectors.exceptions import InputInvalid
 from runtime.exceptions import ErrorDetail
 
 VAR_PATH = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+|\[[0-9]+\])*$")
@@ -35,7 +44,8 @@ _SEGMENT = re.compile(r"\.([A-Za-z0-9_]+)|\[([0-9]+)\]")
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
 MAX_PATH_LENGTH = 256
 MAX_TEMPLATE_LENGTH = 2000
-SOURCE_FORMS = ("var", "value", "template")
+SOURCE_FORMS = ("var", "value", "template", "each", "sum")
+MAX_EACH_ITEMS = 500
 
 
 class _Missing:
@@ -107,7 +117,70 @@ class ArrayTemplate:
         return [v for v in (t.render(data) for t in self.items) if v is not MISSING]
 
 
-Template = Path | Literal | Text | ObjectTemplate | ArrayTemplate
+@dataclass(frozen=True)
+class Each:
+    """A list built from a list: `map` rendered against every element."""
+
+    source: Path
+    map: Template
+
+    def render(self, data: Any) -> Any:
+        items = _list_at(self.source, data)
+        if items is MISSING:
+            return MISSING
+        rendered = (self.map.render(item) for item in items)
+        return [v for v in rendered if v is not MISSING]
+
+
+@dataclass(frozen=True)
+class Sum:
+    """The exact sum of `of` (x `times`) over a list's elements."""
+
+    source: Path
+    of: tuple[str | int, ...]
+    times: tuple[str | int, ...] | None = None
+
+    def render(self, data: Any) -> Any:
+        items = _list_at(self.source, data)
+        if items is MISSING:
+            return MISSING
+        total, exact_int = Decimal(0), True
+        for index, item in enumerate(items):
+            factors = [read(item, self.of)] + ([read(item, self.times)] if self.times else [])
+            product = Decimal(1)
+            for factor in factors:
+                number = _number(factor, f"{self.source.text}[{index}]")
+                exact_int = exact_int and isinstance(factor, int)
+                product *= number
+            total += product
+        return int(total) if exact_int else f"{total:f}"
+
+
+def _list_at(source: Path, data: Any) -> Any:
+    items = source.render(data)
+    if items is MISSING or items is None:
+        return MISSING
+    if not isinstance(items, list):
+        raise InputInvalid([ErrorDetail(f"/{source.text}", "must be a list")])
+    if len(items) > MAX_EACH_ITEMS:
+        raise InputInvalid([ErrorDetail(f"/{source.text}",
+                                        f"has more than {MAX_EACH_ITEMS} items")])
+    return items
+
+
+def _number(value: Any, where: str) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise InputInvalid([ErrorDetail(f"/{where}", f"{value!r} is not a number")])
+    try:
+        number = Decimal(value if isinstance(value, int | str) else repr(value))
+    except InvalidOperation:
+        number = Decimal("NaN")
+    if not number.is_finite():
+        raise InputInvalid([ErrorDetail(f"/{where}", f"{value!r} is not a number")])
+    return number
+
+
+Template = Path | Literal | Text | ObjectTemplate | ArrayTemplate | Each | Sum
 
 
 def to_text(value: Any) -> str:
@@ -228,13 +301,26 @@ def _compile_form(
         return Literal(json.dumps(value["value"]))
     if keys == {"template"}:
         return compile_text(value["template"], f"{pointer}/template", errors)
+    if keys == {"each", "map"}:
+        source = compile_path(value["each"], f"{pointer}/each", errors)
+        body = compile_source(value["map"], f"{pointer}/map", errors, structured=True)
+        return Each(source, body) if source is not None and body is not None else None
+    if keys in ({"sum", "of"}, {"sum", "of", "times"}):
+        source = compile_path(value["sum"], f"{pointer}/sum", errors)
+        of = compile_path(value["of"], f"{pointer}/of", errors)
+        times = compile_path(value["times"], f"{pointer}/times", errors) \
+            if "times" in value else None
+        if source is None or of is None or ("times" in value and times is None):
+            return None
+        return Sum(source, of.segments, times.segments if times else None)
     extra = sorted(keys - {"var", "default"} if "var" in keys else keys - set(SOURCE_FORMS))
     where = f"{pointer}/{_escape(extra[0])}" if extra else pointer
     errors.append(
         ErrorDetail(
             where,
-            'a source object is {"var": …} (with an optional "default"), {"value": …} or '
-            '{"template": …}; to send such an object literally wrap it in {"value": …}',
+            'a source object is {"var": …} (with an optional "default"), {"value": …}, '
+            '{"template": …}, {"each": …, "map": …} or {"sum": …, "of": …} (optional '
+            '"times"); to send such an object literally wrap it in {"value": …}',
         )
     )
     return None
@@ -278,6 +364,8 @@ def paths_in(template: Template | None) -> Iterator[Path]:
     elif isinstance(template, ArrayTemplate):
         for child in template.items:
             yield from paths_in(child)
+    elif isinstance(template, Each | Sum):
+        yield template.source  # the paths inside read the element, not the inputs
 
 
 def _escape(token: str) -> str:
