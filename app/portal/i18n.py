@@ -43,6 +43,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "lookup.unavailable": {
         "en": "We cannot look up orders right now. Please try again in a few minutes.",
         "zh-CN": "暂时无法查询订单，请几分钟后重试。"},
+    "lookup.refused": {
+        "en": "We cannot start a return for this order online. "
+              "Please contact our customer service.",
+        "zh-CN": "无法在线为此订单申请退货，请联系我们的客服。"},
     "lookup.found": {"en": "We found order {order}.", "zh-CN": "已找到订单 {order}。"},
     "lookup.locked": {
         "en": "The order number and e-mail address stay as found; changes to them are ignored.",

@@ -12,6 +12,13 @@ The customer is told one of two things when it fails, never a stack trace:
   check the number and the e-mail;
 * `unavailable` — it could not answer (5xx, timeout, open circuit, misconfiguration):
   try again later. Admins see the details in the connector's call log.
+
+With `lookup.guard` (a decision table key) the found order is checked before the form
+is shown: variables `order` (the action's outputs), `email` (lower case) and
+`order_number`; an output `outcome` of `"refuse"` (e.g. a blocklisted e-mail) answers
+`refused` - a neutral message that does not say why - and nothing is created. A guard
+that cannot be evaluated (table not published, no rule matches) refuses too: the
+check fails closed, and the reason goes to the log.
 """
 
 from __future__ import annotations
@@ -28,13 +35,14 @@ log = logging.getLogger(__name__)
 
 NOT_FOUND = "not_found"
 UNAVAILABLE = "unavailable"
+REFUSED = "refused"
 MAX_ORDER_NUMBER = 64
 MAX_EMAIL = 254
 
 
 @dataclass(frozen=True)
 class LookupResult:
-    problem: str | None  # None, NOT_FOUND or UNAVAILABLE
+    problem: str | None  # None, NOT_FOUND, UNAVAILABLE or REFUSED
     values: dict[str, Any] = field(default_factory=dict)  # form values to prefill
 
     @property
@@ -58,12 +66,28 @@ def look_up_order(lookup: Lookup, order_number: str, email: str) -> LookupResult
     outputs = result.outputs or {}
     if not outputs:
         return LookupResult(NOT_FOUND)
+    if lookup.guard and not _guard_allows(lookup.guard, outputs, order_number, email):
+        return LookupResult(REFUSED)
     values = {}
     for form_path, output_path in lookup.prefill.items():
         value = read_path(outputs, output_path)
         if value is not None:
             values[form_path] = value
     return LookupResult(None, values)
+
+
+def _guard_allows(table_key: str, order: Any, order_number: str, email: str) -> bool:
+    from app.flows.specs import LazyTables
+    from app.models import utcnow
+    from runtime.exceptions import FormloomError
+
+    variables = {"order": order, "email": email.strip().lower(), "order_number": order_number}
+    try:
+        outputs = LazyTables()[table_key].evaluate(variables, utcnow()).outputs
+    except (KeyError, FormloomError) as err:
+        log.warning("portal lookup guard %s refused (cannot decide): %s", table_key, err)
+        return False
+    return not (isinstance(outputs, dict) and outputs.get("outcome") == "refuse")
 
 
 def read_path(data: Any, dotted: str) -> Any:

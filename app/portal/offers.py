@@ -30,6 +30,8 @@ class Lookup:
     email_input: str = "email"
     #: form field path -> path in the action's outputs (`items` -> `lines`)
     prefill: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
+    #: decision table deciding on the found order; `outcome: "refuse"` stops the request
+    guard: str | None = None
 
 
 @dataclass(frozen=True)
@@ -132,6 +134,7 @@ def parse_offer(flow_key: str, version: int, body: dict[str, Any]) -> PortalOffe
             lookup["connector"], lookup["action"],
             lookup.get("order_input") or "order_number", lookup.get("email_input") or "email",
             MappingProxyType(dict(lookup.get("prefill") or {})),
+            lookup.get("guard") or None,
         ) if isinstance(lookup, dict) else None,
         steps=MappingProxyType(steps),
         documents=MappingProxyType(
