@@ -25,7 +25,8 @@ function showValue(value) {
   return typeof value === "string" ? value : JSON.stringify(value);
 }
 
-export default function RuleEditor({ condition, onChange }) {
+// `fields` (optional): names offered while typing the field (a datalist), e.g. a form's fields.
+export default function RuleEditor({ condition, onChange, fields, listId = "fl-rule-fields" }) {
   const rows = conditionRows(condition);
   if (rows === null) {
     return <p className="fl-muted">This condition uses any/not groups; edit it in the JSON tab.</p>;
@@ -39,7 +40,7 @@ export default function RuleEditor({ condition, onChange }) {
     <div className="fl-rules">
       {rows.map((row, i) => (
         <div className="fl-rule" key={i}>
-          <input aria-label="Field" placeholder="field, e.g. order.country" value={row.var} onChange={(e) => update(i, { var: e.target.value })} />
+          <input aria-label="Field" list={fields ? listId : undefined} placeholder="field, e.g. order.country" value={row.var} onChange={(e) => update(i, { var: e.target.value })} />
           <select aria-label="Operator" value={row.op} onChange={(e) => update(i, { op: e.target.value })}>
             {OPERATORS.map((op) => <option key={op} value={op}>{op}</option>)}
           </select>
@@ -49,6 +50,7 @@ export default function RuleEditor({ condition, onChange }) {
           <button type="button" className="fl-icon-btn" aria-label="Remove rule" onClick={() => write(rows.filter((_, j) => j !== i))}>×</button>
         </div>
       ))}
+      {fields && <datalist id={listId}>{fields.map((f) => <option key={f} value={f} />)}</datalist>}
       <button type="button" className="fl-link" onClick={() => write([...rows, { var: "", op: "==", value: "" }])}>+ Add rule</button>
       {rows.length > 1 && <p className="fl-muted">All rules must hold.</p>}
     </div>

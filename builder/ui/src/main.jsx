@@ -3,6 +3,7 @@
 import { createRoot } from "react-dom/client";
 import "@xyflow/react/dist/style.css";
 import "./designer.css";
+import "./forms.css";
 import Designer from "./Designer.jsx";
 import { makeApi } from "./api.js";
 import { withEdgeIds } from "./convert.js";
@@ -31,3 +32,10 @@ async function start(root) {
 
 const root = document.getElementById("flow-designer");
 if (root) start(root);
+
+// The form designer and the decision-table editor share this bundle; each loads as its
+// own chunk, only on its page.
+const formRoot = document.getElementById("form-designer");
+if (formRoot) import("./forms/start.jsx").then((m) => m.start(formRoot));
+const tableRoot = document.getElementById("table-designer");
+if (tableRoot) import("./tables/start.jsx").then((m) => m.start(tableRoot));
