@@ -171,3 +171,34 @@ def test_session_calls_need_csrf_and_the_page_is_for_builders(client, app):
 def test_staff_cannot_open_the_page(client, app):
     login(client, make_user("staff"))
     assert client.get("/builder/forms/a.form/design").status_code == 403
+
+
+def test_fill_as_customer_links_the_portal_page_of_the_flow_it_starts(client, app):
+    from app.extensions import db
+    from app.services import definitions
+
+    headers = auth()
+    save(client, headers, "claims.request", "new")
+    client.post(f"{API}/builder/forms/claims.request/publish", headers=headers)
+    flow = {
+        "portal": {"title": {"en": "File a claim", "zh-CN": "提交索赔"}},
+        "nodes": [
+            {
+                "id": "start",
+                "type": "start",
+                "config": {"trigger": {"type": "form", "form": "claims.request"}},
+            },
+            {"id": "end", "type": "end"},
+        ],
+        "edges": [{"from": "start", "to": "end"}],
+    }
+    assert (
+        client.get(f"{API}/builder/forms/claims.request", headers=headers).json["portal_url"]
+        is None
+    )
+    definitions.save_draft("flow", "claims.flow", "Claims", flow)
+    definitions.publish("flow", "claims.flow")
+    db.session.commit()
+    opened = client.get(f"{API}/builder/forms/claims.request", headers=headers).json
+    assert opened["portal_url"] == "/portal/r/claims.flow"
+    assert client.get(opened["portal_url"]).status_code == 200

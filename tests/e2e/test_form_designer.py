@@ -117,6 +117,12 @@ def test_build_a_form_by_dragging_preview_in_chinese_and_publish(builder_page):
     expect(preview).to_contain_text("您的姓名")
     expect(preview).to_contain_text("退货原因")
     expect(preview.locator("option", has_text="到货损坏")).to_have_count(1)
+    # The customers' own script runs in the preview: the rule hides the field until
+    # "damaged" is chosen, then shows it.
+    described = preview.locator('[data-fl-path="textarea_1"]')
+    expect(described).to_be_hidden()
+    preview.locator('select[name="select_1"]').select_option("damaged")
+    expect(described).to_be_visible()
     shot(page, "4-preview-zh-CN")
 
     page.get_by_role("button", name="Save draft").click()

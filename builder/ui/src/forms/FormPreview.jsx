@@ -27,6 +27,15 @@ export default function FormPreview({ api, config, body, onErrors }) {
     }, 300);
     return () => clearTimeout(timer);
   }, [api, config.api, body, locale, onErrors]);
+  // The customers' script (static/js/forms.js) binds every new [data-fl-form] root when it
+  // runs; running it again after each render makes rules and live checks work here too.
+  useEffect(() => {
+    if (!html || !config.formsJs) return undefined;
+    const script = document.createElement("script");
+    script.src = config.formsJs;
+    document.body.appendChild(script);
+    return () => script.remove();
+  }, [html, config.formsJs]);
   return (
     <aside className="fm-preview" aria-label="Preview">
       <div className="fm-preview-head">

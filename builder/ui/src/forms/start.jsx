@@ -6,7 +6,7 @@ import { normalise } from "./model.js";
 
 export async function start(root) {
   const api = makeApi(root.dataset.csrf);
-  const config = { key: root.dataset.key, api: root.dataset.api, back: root.dataset.back };
+  const config = { key: root.dataset.key, api: root.dataset.api, back: root.dataset.back, formsJs: root.dataset.formsJs };
   try {
     const data = await api.get(`${config.api}/builder/forms/${config.key}`);
     const doc = { title: data.title, body: normalise(data.body) };
