@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from runtime.exceptions import DefinitionInvalid, ErrorDetail
+from runtime.forms.parse import compile_plan
 from runtime.forms.rules import compile_rules
 from runtime.forms.spec import (
     CHOICE_TYPES,
@@ -100,6 +101,7 @@ def compile_form(body: Mapping[str, Any], key: str, version: int, checksum: str)
         prefill=tuple(body.get("prefill") or ()),
         submit_label=ui.get("submit_label"),
         by_path=by_path,
+        parse_plan=compile_plan(tuple(f for s in sections for f in s.fields)),
     )
 
 

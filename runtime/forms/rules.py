@@ -32,7 +32,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 from runtime.exceptions import DefinitionInvalid, ErrorDetail
@@ -89,29 +89,35 @@ class FormRules:
         now: datetime | None = None,
     ) -> RuleOutcome:
         """Set computed fields in `data` (in place) and say what is hidden and required."""
-        variables: dict[str, Any] = {**(context or {}), **data} if context else dict(data)
+        # Conditions read the data itself unless outside variables join it: every change
+        # below is made to both, so without a context one dict serves (no copy).
+        variables: dict[str, Any] = {**context, **data} if context else data
+        separate = variables is not data
         scope = Context(variables, now)  # one evaluation context for every rule
         computed: dict[str, Any] = {}
         for path in self.computed_fields:
             _remove(data, path)
-            _remove(variables, path)
-        for rule in self.rules:
-            if rule.effect == "compute" and rule.condition.test(scope):
+            if separate:
+                _remove(variables, path)
+        for rule in self.compute_rules:
+            if rule.condition.test(scope):
                 path = rule.fields[0]
                 value = self.shape(path, evaluate_value(rule.value, variables))
                 if value is MISSING:
                     _remove(data, path)
-                    _remove(variables, path)
+                    if separate:
+                        _remove(variables, path)
                     computed.pop(path, None)
                 else:
                     _assign(data, path, value)
-                    _assign(variables, path, value)
+                    if separate:
+                        _assign(variables, path, value)
                     computed[path] = value
         hidden = set(self.shown_by_rule)
         hiding: set[str] = set()
         required: set[str] = set()
-        for rule in self.rules:
-            if rule.effect == "compute" or not rule.condition.test(scope):
+        for rule in self.field_rules:
+            if not rule.condition.test(scope):
                 continue
             if rule.effect == "show":
                 hidden.difference_update(rule.fields)
@@ -120,8 +126,19 @@ class FormRules:
             else:
                 required.update(rule.fields)
         hidden |= hiding
-        required = {p for p in required if not is_under(p, hidden)}
+        if hidden and required:
+            required = {p for p in required if not is_under(p, hidden)}
         return RuleOutcome(frozenset(hidden), frozenset(required), computed)
+
+    @cached_property
+    def compute_rules(self) -> tuple[FormRule, ...]:
+        """The compute rules, in document order (they run first)."""
+        return tuple(rule for rule in self.rules if rule.effect == "compute")
+
+    @cached_property
+    def field_rules(self) -> tuple[FormRule, ...]:
+        """The show / hide / require rules, in document order."""
+        return tuple(rule for rule in self.rules if rule.effect != "compute")
 
     def client_document(self) -> list[Mapping[str, Any]]:
         """The rule JSON the browser enhancer applies (the definition's own rules)."""
@@ -216,7 +233,7 @@ def _segments(path: str) -> tuple[str | int, ...]:
 
 
 def _row_value(row: Any, doc: Mapping[str, Any]) -> Decimal:
-    if not isinstance(row, Mapping):
+    if type(row) is not dict and not isinstance(row, Mapping):  # dict first: no ABC check
         return Decimal(0)
     names = doc.get("product") or [doc.get("field")]
     result = Decimal(1)
@@ -229,6 +246,14 @@ def _row_value(row: Any, doc: Mapping[str, Any]) -> Decimal:
 
 
 def _number(value: Any) -> Any:
+    # Exact types first: line-item cells are ints and floats, and an ABC isinstance
+    # check per cell costs more than the arithmetic (a bool is neither: type() is bool).
+    kind = type(value)
+    if kind is int:
+        return Decimal(value)
+    if kind is float:
+        number = to_decimal(value)
+        return MISSING if number is None else number
     if isinstance(value, Mapping) and "amount" in value:
         value = value["amount"]
     if value is MISSING or value is None:

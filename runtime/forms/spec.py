@@ -111,6 +111,8 @@ class FormSpec:
     prefill: tuple[Any, ...] = ()
     submit_label: str | None = None
     by_path: Mapping[str, FieldSpec] = field(default_factory=dict)
+    #: One parser per top-level field, chosen at compile time (runtime.forms.parse).
+    parse_plan: tuple[Any, ...] = field(default=(), compare=False, repr=False)
 
     @cached_property
     def consents(self) -> tuple[FieldSpec, ...]:

@@ -47,7 +47,21 @@ class Checked:
 
 
 def compiled_validator(spec: FormSpec) -> Draft202012Validator:
-    """The cached validator for this definition version (keyed by its checksum)."""
+    """The cached validator for this definition version (keyed by its checksum).
+
+    The spec keeps its own reference too, so a submit to a cached spec skips the lock
+    and the LRU bookkeeping (the shared cache still gives every spec of one version the
+    same compiled validator).
+    """
+    own = spec.__dict__.get("_validator")
+    if own is not None:
+        return own
+    validator = _shared_validator(spec)
+    object.__setattr__(spec, "_validator", validator)  # frozen: a memo, not state
+    return validator
+
+
+def _shared_validator(spec: FormSpec) -> Draft202012Validator:
     cache_key = spec.checksum or f"{spec.key}:{spec.version}"
     with _lock:
         validator = _validators.get(cache_key)
@@ -89,14 +103,17 @@ def check_data(
     now: datetime | None = None,
 ) -> Checked:
     """Apply rules to typed `data` (in place) and validate what remains visible."""
-    problems = dict(problems or {})
     outcome = spec.rules.apply(data, context, now)
-    for path in outcome.hidden:
+    hidden = outcome.hidden
+    for path in hidden:
         _remove(data, path)
-    problems = {k: p for k, p in problems.items() if not is_under(_dotted(k), outcome.hidden)}
+    if problems and hidden:
+        problems = {k: p for k, p in problems.items() if not is_under(_dotted(k), hidden)}
+    else:
+        problems = dict(problems or {})
     for error in compiled_validator(spec).iter_errors(data):
         for key, problem in _schema_problems(error):
-            if not is_under(_dotted(key), outcome.hidden):
+            if not is_under(_dotted(key), hidden):
                 problems.setdefault(key, problem)
     for path in outcome.required:
         if is_empty(_read(data, path)):
