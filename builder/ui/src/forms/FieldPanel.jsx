@@ -15,6 +15,17 @@ function Text({ label, value, onChange, lang, multiline }) {
   );
 }
 
+// The browser checks the pattern as a regular expression before the server ever sees it.
+function patternProblem(pattern) {
+  if (!pattern) return "";
+  try {
+    new RegExp(pattern, "u");
+    return "";
+  } catch (err) {
+    return `not a valid regular expression: ${err.message}`;
+  }
+}
+
 function numberOrNull(value) {
   if (value.trim() === "") return null;
   const n = Number(value);
@@ -123,6 +134,7 @@ export default function FieldPanel({ body, name, onChange, errors }) {
         <label className="fl-field">
           <span>Pattern (regular expression)</span>
           <input aria-label="Pattern" value={schema.pattern || ""} placeholder="e.g. ^SO-[A-Z]{2}-\d+$" onChange={(e) => editSchema({ pattern: e.target.value })} />
+          {patternProblem(schema.pattern) && <small className="tb-error" role="alert">{patternProblem(schema.pattern)}</small>}
         </label>
       )}
       {CHOICE_TYPES.has(type) && <Options body={body} name={name} onChange={onChange} />}
