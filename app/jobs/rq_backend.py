@@ -10,7 +10,8 @@ rounded up: it may run up to a second late, never early.
 
 A dispatcher `job_id` becomes an RQ job id (letters, digits, `_`, `-` only) derived from
 the queue name and the id. While that job is queued, scheduled or running, enqueueing it
-again does nothing; once it has finished or failed, it is replaced.
+again does nothing; once it has finished or failed, or the worker running it has died
+(`worker_gone`), it is replaced.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
+import os
 import re
+import socket
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -29,6 +32,7 @@ from rq.job import Job, JobStatus
 from rq.registry import FailedJobRegistry, ScheduledJobRegistry, StartedJobRegistry
 from rq.results import Result
 from rq.serializers import JSONSerializer
+from rq.worker import BaseWorker
 
 from app.jobs import worker_entry
 from app.jobs.dispatcher import JobFailure, JobRequest
@@ -124,9 +128,53 @@ class RQBackend:
             existing = Job.fetch(rq_id, connection=self.queue.connection, serializer=SERIALIZER)
         except NoSuchJobError:
             return True  # expired in between
-        if existing.get_status() in PENDING_STATUSES:
+        status = existing.get_status()
+        abandoned = status == JobStatus.STARTED and worker_gone(
+            self.queue.connection, existing.worker_name)
+        if status in PENDING_STATUSES and not abandoned:
             return False
         existing.delete()
+        return True
+
+
+def worker_gone(connection: Redis, worker_name: str | None) -> bool:
+    """True when the worker that started a job is certainly dead, so the job never ends.
+
+    A SIGKILLed (or OOM-killed) worker leaves its job `started`; RQ notices only when its
+    registry clean-up runs, minutes later, and until then a sweep's wake-up with the same
+    job id was refused as "still pending": an outbox row or timer stayed stuck although
+    the sweeper found it (bench/chaos.py). Dead means: the worker's registration expired
+    (no heartbeat within the job's timeout), it registered its death, or it ran on this
+    machine and its process is gone. A worker on another machine that still has a live
+    registration counts as alive.
+    """
+    if not worker_name:
+        return False
+    fields = connection.hmget(f"{BaseWorker.redis_worker_namespace_prefix}{worker_name}",
+                              "hostname", "pid", "death")
+    hostname, pid, death = (value.decode() if value else None for value in fields)
+    if hostname is None and pid is None:
+        return True  # registration expired (or Redis lost it with the job's worker)
+    if death:
+        return True
+    if hostname != socket.gethostname() or not (pid or "").isdigit():
+        return False
+    return not _process_alive(int(pid))
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] not in {"Z", "X"}
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    except (OSError, IndexError):  # no /proc here: ask the kernel
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
         return True
 
 
