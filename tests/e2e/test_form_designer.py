@@ -90,6 +90,7 @@ def test_build_a_form_by_dragging_preview_in_chinese_and_publish(builder_page):
     page.get_by_label("Label (en)").fill("What is damaged?")
     page.get_by_label("Label (zh-CN)").fill("损坏情况")
     expect(card(page, "text_1")).to_contain_text("Your name")
+    expect(page.get_by_test_id("preview")).to_contain_text("What is damaged?")
     shot(page, "1-fields")
 
     # A rule: when the reason is "damaged", show the description field.

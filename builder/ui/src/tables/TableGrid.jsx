@@ -70,14 +70,12 @@ export default function TableGrid({ body, errorsAt, matched, edit }) {
             <th colSpan={inputs.length} className="tb-inputs">When (inputs) <button type="button" className="fl-link" onClick={edit.addInput}>+ input</button></th>
             <th colSpan={outputs.length} className="tb-outputs">Then (outputs) <button type="button" className="fl-link" onClick={edit.addOutput}>+ output</button></th>
             <th>Annotation</th>
-            <th />
           </tr>
           <tr>
             <th scope="col" className="tb-rowid">Rule</th>
             {inputs.map((c, i) => <ColumnHead key={`in${i}`} column={c} index={i} count={inputs.length} group="inputs" types={INPUT_TYPES} errors={errorsAt[`col:inputs:${i}`]} edit={edit} />)}
             {outputs.map((c, i) => <ColumnHead key={`out${i}`} column={c} index={i} count={outputs.length} group="outputs" types={OUTPUT_TYPES} errors={errorsAt[`col:outputs:${i}`]} edit={edit} />)}
-            <th />
-            <th />
+            <th scope="col" className="fl-muted">why this rule</th>
           </tr>
         </thead>
         <tbody>
@@ -85,6 +83,11 @@ export default function TableGrid({ body, errorsAt, matched, edit }) {
             <tr key={r} data-rule={rule.id} className={`${matched.includes(rule.id) ? "tb-matched" : ""}${errorsAt[`row:${r}`] ? " tb-has-error" : ""}`}>
               <td className="tb-rowid">
                 <input aria-label={`Rule ${r + 1} id`} value={rule.id} onChange={(e) => edit.rule(r, { id: e.target.value })} />
+                <span className="tb-row-actions">
+                  <button type="button" className="fl-icon-btn" aria-label={`Move rule ${rule.id} up`} disabled={r === 0} onClick={() => edit.moveRule(r, -1)}>↑</button>
+                  <button type="button" className="fl-icon-btn" aria-label={`Move rule ${rule.id} down`} disabled={r === rules.length - 1} onClick={() => edit.moveRule(r, 1)}>↓</button>
+                  <button type="button" className="fl-icon-btn" aria-label={`Remove rule ${rule.id}`} onClick={() => edit.removeRule(r)}>×</button>
+                </span>
                 <Errors list={errorsAt[`row:${r}`]} />
               </td>
               {inputs.map((c) => {
@@ -97,11 +100,6 @@ export default function TableGrid({ body, errorsAt, matched, edit }) {
               })}
               {outputs.map((c) => outputCell(rule.then, c, (v) => edit.cell(r, "then", c.id, v), errorsAt[`cell:${r}:out:${c.id}`], `Rule ${r + 1} ${c.id} output`))}
               <td><input className="tb-note" aria-label={`Rule ${r + 1} annotation`} value={rule.annotation || ""} onChange={(e) => edit.rule(r, { annotation: e.target.value || undefined })} /></td>
-              <td className="tb-row-actions">
-                <button type="button" className="fl-icon-btn" aria-label={`Move rule ${rule.id} up`} disabled={r === 0} onClick={() => edit.moveRule(r, -1)}>↑</button>
-                <button type="button" className="fl-icon-btn" aria-label={`Move rule ${rule.id} down`} disabled={r === rules.length - 1} onClick={() => edit.moveRule(r, 1)}>↓</button>
-                <button type="button" className="fl-icon-btn" aria-label={`Remove rule ${rule.id}`} onClick={() => edit.removeRule(r)}>×</button>
-              </td>
             </tr>
           ))}
           <tr className="tb-default">
@@ -110,7 +108,7 @@ export default function TableGrid({ body, errorsAt, matched, edit }) {
             {outputs.map((c) => (body.default
               ? outputCell(body.default, c, (v) => edit.defaultCell(c.id, v), errorsAt[`cell:default:out:${c.id}`], `Default ${c.id}`)
               : <td key={c.id} />))}
-            <td /><td />
+            <td />
           </tr>
         </tbody>
       </table>
