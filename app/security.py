@@ -211,10 +211,12 @@ def _load_user(session_id: str) -> Any | None:
 
 
 class DatabaseIntConverter(IntegerConverter):
-    """`<int:…>` in routes, bounded to a 64-bit database integer.
+    """`<int:…>` in routes, bounded to PostgreSQL's `integer` (the narrowest id column).
 
-    A larger number in a URL can name no row; unbounded, it reached the database driver
-    and failed there (a 500, found by the schemathesis run). Now it is simply a 404.
+    A larger number in a URL can name no row; unbounded, it reached the database and
+    failed there (a 500, found by the schemathesis run: SQLite overflows past 2^63,
+    PostgreSQL compares an `integer` column with nothing past 2^31). Now it is a 404.
+    Rows with 64-bit ids (tasks, …) are routable up to 2^31 - 1, two billion rows.
     """
 
     def __init__(self, url_map: Any, fixed_digits: int = 0, min: int | None = None,
@@ -222,7 +224,7 @@ class DatabaseIntConverter(IntegerConverter):
         super().__init__(url_map, fixed_digits, min, DB_INT_MAX if max is None else max, signed)
 
 
-DB_INT_MAX = 2**63 - 1
+DB_INT_MAX = 2**31 - 1
 
 
 class TokenAwareSessionInterface(SecureCookieSessionInterface):

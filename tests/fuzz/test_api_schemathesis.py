@@ -18,7 +18,7 @@ from schemathesis.generation.modes import GenerationMode
 
 from tests.factories import make_api_token, make_user
 
-MAX_EXAMPLES = 200
+MAX_EXAMPLES = 150
 KEY = "fuzz.review"
 
 

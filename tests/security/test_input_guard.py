@@ -21,5 +21,8 @@ def test_ids_beyond_a_database_integer_are_404_not_500(client):
     huge = "346901508611724214272"
     response = client.get(f"/api/v1/definitions/flow/some.key/versions/{huge}", headers=auth)
     assert response.status_code == 404
+    beyond_int4 = client.get("/api/v1/definitions/flow/some.key/versions/284885630821632",
+                             headers=auth)
+    assert beyond_int4.status_code == 404
     assert client.post(f"/api/v1/tasks/{huge}/complete", headers=auth,
                        json={"outcome": "approve"}).status_code == 404
