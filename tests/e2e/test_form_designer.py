@@ -16,6 +16,16 @@ from tests.factories import DEFAULT_PASSWORD, make_user
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 BUNDLE = Path(__file__).parents[2] / "app" / "static" / "builder" / "manifest.json"
+CLAIM_FLOW = {
+    "case_number": {"prefix": "CL-", "digits": 6},
+    "portal": {"title": {"en": "File a claim", "zh-CN": "提交索赔"}},
+    "nodes": [
+        {"id": "start", "type": "start",
+         "config": {"trigger": {"type": "form", "form": "claims.request"}}},
+        {"id": "end", "type": "end"},
+    ],
+    "edges": [{"from": "start", "to": "end"}],
+}
 
 
 def shot(page, name: str) -> None:
@@ -143,4 +153,36 @@ def test_build_a_form_by_dragging_preview_in_chinese_and_publish(builder_page):
         shown = form.rules.apply({"select_1": "damaged"})
         hidden = form.rules.apply({"select_1": "size"})
         assert "textarea_1" not in shown.hidden and "textarea_1" in hidden.hidden
+
+    # Once a portal flow starts with it, "Fill as customer" opens the portal page, where
+    # the published form is filled in and a case starts with what was typed.
+    with app.app_context():
+        from app.extensions import db
+        from app.services import definitions
+
+        definitions.save_draft("flow", "claims.flow", "Claims", CLAIM_FLOW)
+        definitions.publish("flow", "claims.flow")
+        db.session.commit()
+    page.reload()
+    with page.context.expect_page() as opened:
+        page.get_by_role("link", name="Fill as customer").click()
+    portal = opened.value
+    portal.wait_for_load_state()
+    described = portal.locator('[data-fl-path="textarea_1"]')
+    expect(described).to_be_hidden()
+    portal.locator('select[name="select_1"]').select_option("damaged")
+    expect(described).to_be_visible()
+    portal.locator('[name="text_1"]').fill("Ana Lopez")
+    portal.locator('[name="textarea_1"]').fill("The lid is cracked")
+    portal.locator('button.portal-button[type="submit"]').click()
+    case_number = portal.locator(".portal-case-number").inner_text().strip()
+    assert case_number.startswith("CL-")
+    shot(portal, "6-filled-in-portal")
+    with app.app_context():
+        from app.extensions import db
+        from app.models import FlowInstance
+
+        instance = db.session.scalars(db.select(FlowInstance)).one()
+        assert instance.variables["text_1"] == "Ana Lopez"
+        assert instance.variables["textarea_1"] == "The lid is cracked"
     assert errors == []
