@@ -186,3 +186,38 @@ def test_build_a_form_by_dragging_preview_in_chinese_and_publish(builder_page):
         assert instance.variables["text_1"] == "Ana Lopez"
         assert instance.variables["textarea_1"] == "The lid is cracked"
     assert errors == []
+
+
+def test_a_colleagues_save_meanwhile_is_shown_and_nothing_is_overwritten(builder_page):
+    base, app, page, errors = builder_page
+    body = {
+        "schema": {"type": "object", "properties": {"name": {"type": "string"}}},
+        "ui": {"sections": [{"id": "main", "title": "Details", "fields": ["name"]}]},
+        "i18n": {"en": {"name.label": "Name"}},
+    }
+    with app.app_context():
+        from app.extensions import db
+        from app.services import definitions
+
+        definitions.save_draft("form", "claims.request", "Claim", body)
+        db.session.commit()
+    page.goto(base + "/builder/forms/claims.request/design")
+    page.wait_for_selector('.fm-card[data-field="name"]')
+    with app.app_context():
+        from app.extensions import db
+        from app.services import definitions
+
+        colleague = make_user("builder", email="cy@example.test", name="Cy Colleague")
+        theirs = {**body, "i18n": {"en": {"name.label": "Full name"}}}
+        definitions.save_draft("form", "claims.request", "Claim", theirs, colleague)
+        db.session.commit()
+    card(page, "name").click()
+    page.get_by_label("Label (en)").fill("My name")
+    page.get_by_role("button", name="Save draft").click()
+    alert = page.locator(".fl-message-error")
+    expect(alert).to_contain_text("Cy Colleague saved v1 of this form")
+    expect(alert.get_by_role("button", name="Reload their version")).to_be_visible()
+    shot(page, "7-conflict")
+    alert.get_by_role("button", name="Reload their version").click()
+    expect(card(page, "name")).to_contain_text("Full name")
+    assert errors == []
