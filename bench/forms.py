@@ -6,7 +6,8 @@
    applies the rules (computed total, hidden fields), validates with the cached compiled
    validator and maps errors to messages; the baseline hands the already-typed payloads
    straight to the same compiled `Draft202012Validator` (`iter_errors`). Target: our
-   overhead <= 25 %.
+   overhead <= 25 % (CPU time of the fastest of alternating batches; wall clock printed
+   too as `overhead_wall`).
 2. **End-to-end submit under gunicorn on PostgreSQL.** 32 concurrent keep-alive clients
    post the form (multipart) to `/bench/submit` on the real app: CSRF check, parse,
    validate, start a flow instance, store the Submission, commit. Next to it, with the
@@ -76,11 +77,12 @@ def payload(seed: int) -> dict[str, str]:
     return values
 
 
-def _batch_seconds(fn, items) -> float:
-    started = time.perf_counter()
+def _batch_seconds(fn, items) -> tuple[float, float]:
+    """(CPU seconds, wall seconds) for one batch."""
+    cpu, wall = time.process_time(), time.perf_counter()
     for item in items:
         fn(item)
-    return time.perf_counter() - started
+    return time.process_time() - cpu, time.perf_counter() - wall
 
 
 def validation(seconds: float) -> dict[str, float]:
@@ -100,17 +102,28 @@ def validation(seconds: float) -> dict[str, float]:
     def bare(data):
         return list(validator.iter_errors(data))
 
-    # Alternate small batches and keep each side's fastest: on a shared machine the
-    # neighbours' load only ever slows a batch down, so the minimum is the fair figure.
-    fastest_ours = fastest_bare = float("inf")
+    # Alternate small batches (20 payloads, a few ms) and keep each side's fastest per
+    # batch: on a shared machine the neighbours' load only ever slows a batch down, so
+    # the minimum is the fair figure, and short batches give it many chances. The
+    # figures are CPU time (as engine.py's): at a load of 5-10 on 2 cores most batches
+    # are preempted, so the wall-clock minimum measures the neighbours; it is printed
+    # too (`overhead_wall`).
+    size = 20
+    batches = [(raws[i : i + size], typed[i : i + size]) for i in range(0, len(raws), size)]
+    fastest = [[float("inf")] * 4 for _ in batches]  # cpu ours, cpu bare, wall ours, bare
     deadline = time.perf_counter() + seconds
     while time.perf_counter() < deadline:
-        fastest_bare = min(fastest_bare, _batch_seconds(bare, typed))
-        fastest_ours = min(fastest_ours, _batch_seconds(ours, raws))
+        for best, (raw_batch, typed_batch) in zip(fastest, batches, strict=True):
+            cpu, wall = _batch_seconds(bare, typed_batch)
+            best[1], best[3] = min(best[1], cpu), min(best[3], wall)
+            cpu, wall = _batch_seconds(ours, raw_batch)
+            best[0], best[2] = min(best[0], cpu), min(best[2], wall)
+    cpu_ours, cpu_bare, wall_ours, wall_bare = (sum(b[i] for b in fastest) for i in range(4))
     return {
-        "ours_per_s": round(len(raws) / fastest_ours),
-        "bare_per_s": round(len(typed) / fastest_bare),
-        "overhead": round(fastest_ours / fastest_bare - 1, 3),
+        "ours_per_s": round(len(raws) / cpu_ours),
+        "bare_per_s": round(len(typed) / cpu_bare),
+        "overhead": round(cpu_ours / cpu_bare - 1, 3),
+        "overhead_wall": round(wall_ours / wall_bare - 1, 3),
     }
 
 
@@ -246,7 +259,8 @@ def main() -> None:
     figures = validation(args.validation_seconds)
     print(
         f"validation: ours {figures['ours_per_s']}/s, bare validator {figures['bare_per_s']}/s,"
-        f" overhead {figures['overhead']:.1%} (target <= {TARGET_OVERHEAD:.0%})"
+        f" overhead {figures['overhead']:.1%} of CPU time (target <= {TARGET_OVERHEAD:.0%});"
+        f" wall clock {figures['overhead_wall']:.1%}"
     )
     if args.skip_http:
         http = {"submit_rps": None, "bare_rps": None, "submit_ratio": None, "p99_ms": None}

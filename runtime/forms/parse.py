@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import partial
 from typing import Any, Protocol
 
 from runtime.forms.countries import COUNTRY_CODES
@@ -180,7 +181,7 @@ def _converter(field: FieldSpec) -> Converter | None:
     json_type = field.schema.get("type")
     if kind == "number" or (kind == "hidden" and json_type in ("number", "integer")):
         integer = json_type == "integer"
-        return lambda text, name, problems: _number(text, integer, name, problems)
+        return partial(_number, integer=integer)  # a C-level call, not a Python frame
     if kind in ("select", "radio"):
         choices = _choices(field)
         return lambda text, name, problems: choices.get(text, text)
@@ -345,7 +346,7 @@ def _text(lists: Lists, name: str, problems: dict[str, Problem]) -> str | None:
     return text or None
 
 
-def _number(text: str, integer: bool, name: str, problems: dict[str, Problem]) -> Any:
+def _number(text: str, name: str, problems: dict[str, Problem], integer: bool = False) -> Any:
     cleaned = text.replace(" ", "")
     if len(cleaned) <= 30 and cleaned.isascii():
         # The common shapes (`3`, `19.99`) without Decimal; same values as the path below.

@@ -41,7 +41,7 @@ NUMBER_TEXTS = [
 @pytest.mark.parametrize("text", NUMBER_TEXTS)
 def test_number_fast_path_matches_the_decimal_rule(text, integer):
     problems: dict[str, Problem] = {}
-    value = _number(text, integer, "n", problems)
+    value = _number(text, "n", problems, integer=integer)
     expected, code = _reference_number(text, integer)
     assert (value, type(value)) == (expected, type(expected))
     assert problems == ({"n": Problem(code)} if code else {})
