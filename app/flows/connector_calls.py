@@ -69,13 +69,24 @@ def _secrets(spec: Any) -> dict[str, str]:
             for name in spec.auth.credentials}
 
 
+def _builtin(instance_id: int, action: str, inputs: Any) -> dict[str, Any]:
+    """A platform function, or one of the app's built-in actions (builtin_calls)."""
+    from app.flows.builtin_calls import APP_ACTIONS
+
+    if action in APP_ACTIONS:
+        if not isinstance(inputs, dict):
+            raise functions.FunctionInputError(f"{action}: the input must be an object")
+        return APP_ACTIONS[action](instance_id, inputs)
+    return functions.call(action, inputs)
+
+
 @handles("call_connector")
 def call(entry: OutboxEntry) -> None:
     payload = entry.payload
     where = {"node_id": payload["node_id"], "activation": payload["activation"]}
     try:
         if payload["connector"] == functions.BUILTIN_CONNECTOR:
-            outputs = functions.call(payload["action"], payload.get("inputs", {}))
+            outputs = _builtin(entry.instance_id, payload["action"], payload.get("inputs", {}))
             service.deliver(db.session.get(FlowInstance, entry.instance_id),
                             ServiceSucceeded(**where, output=outputs))
             return

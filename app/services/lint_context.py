@@ -39,7 +39,10 @@ def get_lint_context() -> LintContext:
         key: frozenset((body or {}).get("actions") or {})
         for key, body in _published_bodies("connector").items()
     }
-    connectors[functions.BUILTIN_CONNECTOR] = functions.names()  # built in, never published
+    from app.flows.builtin_calls import APP_ACTIONS
+
+    # built in, never published: pure platform functions and the app's own actions
+    connectors[functions.BUILTIN_CONNECTOR] = functions.names() | frozenset(APP_ACTIONS)
     # An assignee "role" is a team key: app.flows.assignment pools tasks by team, so a
     # task for a system role such as "staff" that is not also a team reaches nobody.
     teams = db.session.scalars(db.select(Team.key))
