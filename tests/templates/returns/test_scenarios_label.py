@@ -3,8 +3,8 @@
 Through HTTP against the sandbox: the customer requests a return in the portal, the
 flow computes the customs items with the platform function `customs_items`, asks the
 carrier for a prepaid label to the routed warehouse (CN23 block with the returned lines'
-value and weight totals) and tells the warehouse to expect the parcel. Not yet: the
-label PDF as a download for the customer (see README).
+value and weight totals), stores the label PDF as a case document the customer downloads
+from the status page, and tells the warehouse to expect the parcel.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import re
 from app.extensions import db
 from app.models import Incident
 from app.sandbox.store import DatabaseStore
-from tests.templates.returns.conftest import request_return, settle, the_case
+from tests.templates.returns.conftest import request_return, settle, status_page, the_case
 
 
 def test_r1_auto_approved_return_gets_a_label_with_cn23_and_an_asn(returns_app, client):
@@ -44,6 +44,14 @@ def test_r1_auto_approved_return_gets_a_label_with_cn23_and_an_asn(returns_app, 
     assert (cn23["contents_type"], cn23["reason_for_return"], cn23["currency"]) == \
         ("returned_goods", "size", "EUR")
     assert cn23["items"] == customs["items"]
+    assert variables["label_pdf"] is None, "the PDF is a file, not a variable"
+    page = status_page(client, response)
+    assert "Return label and customs form (PDF)" in page
+    [link] = re.findall(r'href="(/portal/case/[^"]+/files/[^"]+)"', page)
+    assert variables["label_file"] in link
+    pdf = client.get(link)
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF-")
+    assert pdf.headers["Content-Type"].startswith("application/pdf")
     assert cn23["items"] == [{"sku": "TS-BAS-M", "description": "Basic T-shirt, M",
                               "hs_code": "6109.10", "quantity": 1, "value": "40.00",
                               "weight_kg": "0.200", "origin_country": "PT"}]
