@@ -96,7 +96,10 @@ def test_design_offers_a_starter_for_a_new_key_then_the_draft(client, builder_au
     fresh = client.get(f"{API}/builder/flows/returns.approval", headers=builder_auth).json
     assert (fresh["status"], fresh["version"], fresh["title"]) == ("new", None, "Approval")
     assert fresh["body"] == starter_body("flow")
-    assert fresh["context"]["roles"] == ["cs_agent"] and fresh["context"]["connectors"] == {}
+    assert fresh["context"]["roles"] == ["cs_agent"]
+    # no published connector, only the built-in `platform` with its functions
+    assert list(fresh["context"]["connectors"]) == ["platform"]
+    assert "refund_amount" in fresh["context"]["connectors"]["platform"]
     saved = client.put(
         f"{API}/definitions/flow/returns.approval/draft",
         json={"title": "Approval", "body": approval_flow()},
