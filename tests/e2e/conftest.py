@@ -2,7 +2,8 @@
 
 Playwright's own browser download cannot work on our machines; the tests use Debian's
 `chromium` (installed by scripts/ensure-chromium.sh from `make test`) and are skipped
-with that reason where it is absent. Screenshots land in tests/e2e/artifacts/ (not committed: every run makes them anew).
+with that reason where it is absent. Screenshots land in tests/e2e/artifacts/ (not
+committed: every run makes them anew).
 """
 
 from __future__ import annotations
