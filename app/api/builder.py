@@ -1,30 +1,26 @@
-"""Endpoints the browser builder uses beyond plain definitions: open a flow in the
-designer (with what it may refer to), lint a body, and publish only a lint-clean draft.
+"""Endpoints of the flow designer: open a flow (with what it may refer to), lint a
+body, save the draft with its revision, and publish only a lint-clean draft.
 
-Saving still goes through `PUT /definitions/flow/<key>/draft` (meta-schema checked, one
-draft per key); publishing from the designer goes through here so that the linter's
-errors (unreachable steps, outcomes leading nowhere, unknown forms or connectors)
-block it on the server too, not only in the browser.
+Publishing from the designer goes through here so that the linter's errors
+(unreachable steps, outcomes leading nowhere, unknown forms or connectors) block it on
+the server too, not only in the browser. The draft and conflict handling shared by
+every designer lives in app/api/drafts.py.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import jsonify, request
-from flask_login import current_user
+from flask import jsonify
 
-from app.api import bp, json_body
-from app.api.definitions import DEFINITION_SCHEMA, definition_json
+from app.api import bp, drafts, json_body
+from app.api.drafts import DESIGN_PROPERTIES, PUBLISH_REQUEST, SAVE_REQUEST, SAVED_SCHEMA
 from app.api.openapi import operation
-from app.extensions import db
-from app.models import Definition, User
 from app.security import requires
-from app.services import definitions
 from app.services.lint_context import context_json, get_lint_context
-from builder.definitions import KEY_PATTERN, starter_body, unknown_fields
-from builder.lint import ERROR, has_errors, lint_flow_body
-from runtime.exceptions import Conflict, DefinitionInvalid, ErrorDetail, NotFound
+from builder.definitions import KEY_PATTERN, unknown_fields
+from builder.lint import ERROR, lint_flow_body
+from runtime.exceptions import DefinitionInvalid, ErrorDetail, NotFound
 
 WRITERS = ("builder",)
 TAGS = ("builder",)
@@ -64,36 +60,9 @@ CONTEXT_SCHEMA = {
         "roles": {"type": "array", "items": {"type": "string"}},
     },
 }
-SAVE_REQUEST = {
-    "type": "object",
-    "required": ["title", "body", "revision"],
-    "additionalProperties": False,
-    "properties": {
-        "title": {"type": "string", "minLength": 1, "maxLength": 300},
-        "body": {"type": "object", "description": "checked against the flow meta-schema"},
-        "revision": {"type": "string", "description": "from the design answer or the last save"},
-    },
-}
-PUBLISH_REQUEST = {
-    "type": "object",
-    "additionalProperties": False,
-    "properties": {"revision": {"type": "string"}},
-}
-SAVED_SCHEMA = {
-    "type": "object",
-    "properties": {**DEFINITION_SCHEMA["properties"], "revision": {"type": "string"}},
-}
 DESIGN_SCHEMA = {
     "type": "object",
-    "properties": {
-        "key": {"type": "string"},
-        "title": {"type": "string"},
-        "version": {"type": ["integer", "null"]},
-        "status": {"enum": ["new", "draft", "published", "archived"]},
-        "body": {"type": "object"},
-        "context": CONTEXT_SCHEMA,
-        "revision": {"type": "string", "description": "send it back when saving"},
-    },
+    "properties": {**DESIGN_PROPERTIES, "context": CONTEXT_SCHEMA},
 }
 
 
@@ -109,24 +78,7 @@ DESIGN_SCHEMA = {
 def design_flow(key: str) -> Any:
     if not KEY_PATTERN.match(key):
         raise NotFound(f"{key!r} is not a definition key")
-    context = context_json(get_lint_context())
-    row = _newest(key)
-    if row is None:
-        title = key.rsplit(".", 1)[-1].replace("_", " ").capitalize()
-        body = starter_body("flow")
-        return jsonify(
-            key=key, title=title, version=None, status="new", body=body, context=context,
-            revision=NEW,
-        )
-    return jsonify(
-        key=key,
-        title=row.title,
-        version=row.version,
-        status=str(row.status),
-        body=row.body,
-        context=context,
-        revision=revision_of(row),
-    )
+    return drafts.open_answer("flow", key, context=context_json(get_lint_context()))
 
 
 @bp.put("/builder/flows/<key>/draft")
@@ -140,52 +92,7 @@ def design_flow(key: str) -> Any:
     errors=(404, 409, 422),
 )
 def save_flow_draft(key: str) -> Any:
-    data = json_body()
-    problems = unknown_fields(data, ("title", "body", "revision"))
-    if not isinstance(data.get("revision"), str):
-        problems.append(ErrorDetail("/revision", "is required: the revision the edit started from"))
-    if problems:
-        raise DefinitionInvalid(problems)
-    current = _newest(key, lock=True)
-    if (revision_of(current) if current else NEW) != data["revision"]:
-        raise Conflict(_changed_by_someone_else(current))
-    row = definitions.save_draft("flow", key, data.get("title"), data.get("body"), current_user)
-    db.session.commit()
-    return jsonify({**definition_json(row), "revision": revision_of(row)})
-
-
-NEW = "new"
-
-
-def revision_of(row: Definition) -> str:
-    """Changes whenever the key's newest row is saved, published, discarded or replaced."""
-    stamp = row.updated_at.isoformat() if row.updated_at else ""
-    return f"{row.version}:{row.status}:{stamp}"
-
-
-def _newest(key: str, lock: bool = False, kind: str = "flow") -> Definition | None:
-    query = (
-        db.select(Definition)
-        .where(Definition.kind == kind, Definition.key == key)
-        .order_by(Definition.version.desc())
-    )
-    if lock:  # every row of the key: the check and the save see the same state
-        rows = db.session.scalars(query.with_for_update()).all()
-        return rows[0] if rows else None
-    return db.session.scalars(query.limit(1)).first()
-
-
-def _changed_by_someone_else(row: Definition | None, noun: str = "flow") -> str:
-    if row is None:
-        return f"this {noun}'s draft was discarded since you opened it; reload to start again"
-    who = db.session.get(User, row.updated_by_id) if row.updated_by_id else None
-    name = who.name if who is not None else "someone else"
-    when = row.updated_at.strftime("%Y-%m-%d %H:%M UTC") if row.updated_at else "just now"
-    what = "saved" if row.status == "draft" else str(row.status)
-    return (
-        f"{name} {what} v{row.version} of this {noun} at {when}, after you opened it. "
-        "Reload to see their version (copy your changes from the JSON tab first)."
-    )
+    return drafts.save_draft("flow", "flow", key)
 
 
 @bp.post("/builder/lint")
@@ -227,22 +134,12 @@ def lint() -> Any:
     errors=(404, 409, 422),
 )
 def publish_flow(key: str) -> Any:
-    data = json_body() if request.get_data(cache=True) else {}
-    problems = unknown_fields(data, ("revision",))
-    if problems:
-        raise DefinitionInvalid(problems)
-    current = _newest(key, lock=True)
-    if "revision" in data and (revision_of(current) if current else NEW) != data["revision"]:
-        raise Conflict(_changed_by_someone_else(current))
-    draft = definitions.get("flow", key, "draft")
-    issues = lint_flow_body(draft.body, get_lint_context())
-    if has_errors(issues):
-        raise DefinitionInvalid(
-            [ErrorDetail(f"/body{i.pointer}", i.message) for i in issues if i.severity == ERROR]
-        )
-    row = definitions.publish("flow", key, actor=current_user)
-    db.session.commit()
-    return jsonify({**definition_json(row), "revision": revision_of(row)})
+    return drafts.publish_draft("flow", "flow", key, _lint_errors)
 
 
-from app.api import builder_designers  # noqa: E402,F401  (form and table designer routes)
+def _lint_errors(body: Any) -> list[ErrorDetail]:
+    issues = lint_flow_body(body, get_lint_context())
+    return [ErrorDetail(i.pointer, i.message) for i in issues if i.severity == ERROR]
+
+
+from app.api import builder_dashboards, builder_designers  # noqa: E402,F401  (more designers)

@@ -12,27 +12,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import jsonify, request, url_for
-from flask_login import current_user
+from flask import jsonify, url_for
 
-from app.api import bp, json_body
-from app.api.builder import (
-    NEW,
-    SAVED_SCHEMA,
-    TAGS,
-    WRITERS,
-    _changed_by_someone_else,
-    _newest,
-    revision_of,
-)
-from app.api.definitions import definition_json
+from app.api import bp, drafts, json_body
+from app.api.builder import TAGS, WRITERS
+from app.api.drafts import DESIGN_PROPERTIES, PUBLISH_REQUEST, SAVE_REQUEST, SAVED_SCHEMA
 from app.api.openapi import operation
-from app.extensions import db
 from app.forms.render import render_form
 from app.security import requires
-from app.services import definitions
-from builder.definitions import KEY_PATTERN, check_document, starter_body, unknown_fields
-from runtime.exceptions import Conflict, DefinitionInvalid, ErrorDetail, NotFound
+from builder.definitions import KEY_PATTERN, check_document, unknown_fields
+from runtime.exceptions import DefinitionInvalid, ErrorDetail, NotFound
 from runtime.forms import compile_form
 from runtime.rules.errors import RuleError
 from runtime.rules.tables import compile_table
@@ -44,29 +33,9 @@ LOCALES = ("en", "zh-CN")
 DESIGN_SCHEMA = {
     "type": "object",
     "properties": {
-        "key": {"type": "string"},
-        "title": {"type": "string"},
-        "version": {"type": ["integer", "null"]},
-        "status": {"enum": ["new", "draft", "published", "archived"]},
-        "body": {"type": "object"},
-        "revision": {"type": "string"},
+        **DESIGN_PROPERTIES,
         "portal_url": {"type": ["string", "null"], "description": "forms: fill as customer"},
     },
-}
-SAVE_REQUEST = {
-    "type": "object",
-    "required": ["title", "body", "revision"],
-    "additionalProperties": False,
-    "properties": {
-        "title": {"type": "string", "minLength": 1, "maxLength": 300},
-        "body": {"type": "object"},
-        "revision": {"type": "string"},
-    },
-}
-PUBLISH_REQUEST = {
-    "type": "object",
-    "additionalProperties": False,
-    "properties": {"revision": {"type": "string"}},
 }
 PREVIEW_REQUEST = {
     "type": "object",
@@ -127,66 +96,24 @@ def _portal_url(form_key: str) -> str | None:
 
 def _open(segment: str, key: str) -> Any:
     kind, _ = _kind(segment, key)
-    row = _newest(key, kind=kind)
-    portal = _portal_url(key) if kind == "form" else None
-    if row is None:
-        title = key.rsplit(".", 1)[-1].replace("_", " ").capitalize()
-        return jsonify(
-            key=key,
-            title=title,
-            version=None,
-            status="new",
-            body=starter_body(kind),
-            revision=NEW,
-            portal_url=portal,
-        )
-    return jsonify(
-        key=key,
-        title=row.title,
-        version=row.version,
-        status=str(row.status),
-        body=row.body,
-        revision=revision_of(row),
-        portal_url=portal,
-    )
+    return drafts.open_answer(kind, key, portal_url=_portal_url(key) if kind == "form" else None)
 
 
 def _save(segment: str, key: str) -> Any:
     kind, noun = _kind(segment, key)
-    data = json_body()
-    problems = unknown_fields(data, ("title", "body", "revision"))
-    if not isinstance(data.get("revision"), str):
-        problems.append(ErrorDetail("/revision", "is required: the revision the edit started from"))
-    if problems:
-        raise DefinitionInvalid(problems)
-    current = _newest(key, lock=True, kind=kind)
-    if (revision_of(current) if current else NEW) != data["revision"]:
-        raise Conflict(_changed_by_someone_else(current, noun))
-    if kind == "decision_table":  # the meta-schema cannot see cells that do not compile
-        errors = _compile_errors(kind, data.get("body"))
-        if errors:
-            raise DefinitionInvalid([ErrorDetail(f"/body{e.pointer}", e.reason) for e in errors])
-    row = definitions.save_draft(kind, key, data.get("title"), data.get("body"), current_user)
-    db.session.commit()
-    return jsonify({**definition_json(row), "revision": revision_of(row)})
+    # The meta-schema cannot see table cells that do not compile; forms are compiled by
+    # the definitions service itself.
+    check = _body_errors(kind) if kind == "decision_table" else None
+    return drafts.save_draft(kind, noun, key, check)
 
 
 def _publish(segment: str, key: str) -> Any:
     kind, noun = _kind(segment, key)
-    data = json_body() if request.get_data(cache=True) else {}
-    problems = unknown_fields(data, ("revision",))
-    if problems:
-        raise DefinitionInvalid(problems)
-    current = _newest(key, lock=True, kind=kind)
-    if "revision" in data and (revision_of(current) if current else NEW) != data["revision"]:
-        raise Conflict(_changed_by_someone_else(current, noun))
-    draft = definitions.get(kind, key, "draft")
-    errors = _compile_errors(kind, draft.body)
-    if errors:
-        raise DefinitionInvalid([ErrorDetail(f"/body{e.pointer}", e.reason) for e in errors])
-    row = definitions.publish(kind, key, actor=current_user)
-    db.session.commit()
-    return jsonify({**definition_json(row), "revision": revision_of(row)})
+    return drafts.publish_draft(kind, noun, key, _body_errors(kind))
+
+
+def _body_errors(kind: str) -> drafts.Check:
+    return lambda body: _compile_errors(kind, body)
 
 
 OPEN_DOC = "The {noun} as its designer opens it: the draft, else the newest version, else a starter"
