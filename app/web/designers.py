@@ -1,4 +1,4 @@
-"""The form designer and decision-table designer pages: shells around the built bundle.
+"""The form, decision-table and dashboard designer pages: shells around the built bundle.
 
 Like the flow designer (app/web/designer.py, whose `bundle_assets` they reuse) they
 carry no inline script: the bundle finds its root element and reads the key, the API
@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, Response, abort, render_template, send_file, url_for
 
+from app.reports.assets import PLOTLY_JS, bundled_styles, plotly_css
 from app.security import requires
 from app.web.designer import bundle_assets
 from builder.definitions import KEY_PATTERN
@@ -47,3 +48,51 @@ def table(key: str) -> Any:
         noun="decision-table editor",
         assets=bundle_assets(),
     )
+
+
+@bp.get("/dashboards/<key>/design")
+@requires("builder")
+def dashboard(key: str) -> Any:
+    if not KEY_PATTERN.match(key):
+        abort(404)
+    return render_template(
+        "builder/dashboard_designer.html",
+        key=key,
+        kind="dashboard",
+        root="dashboard-designer",
+        noun="dashboard designer",
+        assets=bundle_assets(),
+        view_url=url_for("dashboards.board", key=key),
+        plotly_styles=list(bundled_styles()),
+    )
+
+
+# plotly.js for the live preview: the same files /dashboards serves to managers, here for
+# builders (who need not be managers).
+
+
+@bp.get("/dashboards/assets/plotly.min.js")
+@requires("builder")
+def plotly_js() -> Any:
+    return _asset(send_file(PLOTLY_JS, mimetype="text/javascript", max_age=86400))
+
+
+@bp.get("/dashboards/assets/plotly.css")
+@requires("builder")
+def plotly_stylesheet() -> Any:
+    return _asset(Response(plotly_css(), mimetype="text/css"))
+
+
+@bp.get("/dashboards/assets/bundled-<style_id>.css")
+@requires("builder")
+def plotly_bundled_stylesheet(style_id: str) -> Any:
+    css = bundled_styles().get(style_id)
+    if css is None:
+        abort(404)
+    return _asset(Response(css, mimetype="text/css"))
+
+
+def _asset(response: Response) -> Response:
+    response.cache_control.max_age = 86400
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
