@@ -105,7 +105,8 @@ def simulate(
     tracer = _Tracer(spec)
 
     def env(now: datetime) -> Environment:
-        return Environment(now=now, tables=tables or {}, calendars=calendars or {})
+        return Environment(now=now, tables={} if tables is None else tables,
+                           calendars={} if calendars is None else calendars)
 
     now = started_at
     state = new_state(INSTANCE_ID)

@@ -20,4 +20,4 @@ def json_body() -> dict[str, Any]:
     return data
 
 
-from app.api import builder, core, definitions, flows  # noqa: E402,F401  (routes register on bp)
+from app.api import builder, builder_testrun, core, definitions, flows  # noqa: E402,F401  (routes register on bp)
