@@ -13,6 +13,10 @@ import Palette, { DRAG_TYPE } from "./PalettePanel.jsx";
 import { useHistory } from "./history.js";
 import { clone, knownVariables, newId, toCanvas, withEdgeIds } from "./convert.js";
 import { autoLayout } from "./layout.js";
+import { useClipboard } from "./useClipboard.js";
+import TestRunPanel, { TestRunLegend } from "./testrun/TestRunPanel.jsx";
+import { decorate } from "./testrun/decorate.js";
+import { useTestRun } from "./testrun/useTestRun.js";
 
 const NODE_TYPES = { flowNode: FlowNode };
 const MINIMAP_COLORS = {
@@ -37,6 +41,8 @@ function Canvas({ api, config, initial }) {
   const [meta, setMeta] = useState(initial.meta);
   const [message, setMessage] = useState(null);
   const [busy, setBusy] = useState(false);
+  const [testing, setTesting] = useState(false);
+  const testRun = useTestRun(api, config.api);
   const lintSeq = useRef(0);
   const revisionNow = useRef(initial.meta.revision);
   useEffect(() => { revisionNow.current = meta.revision; }, [meta.revision]);
@@ -63,13 +69,27 @@ function Canvas({ api, config, initial }) {
     return () => clearTimeout(timer);
   }, [api, config.api, doc.body]);
 
-  const canvas = useMemo(() => toCanvas(doc.body, issues, selection), [doc.body, issues, selection]);
+  const runAnswer = testing ? testRun.run.answer : null;
+  const canvas = useMemo(() => decorate(toCanvas(doc.body, issues, selection), runAnswer), [doc.body, issues, selection, runAnswer]);
+  // Several steps may be selected (Ctrl+click, Shift+drag a box): React Flow keeps those
+  // flags in `nodes`; they survive a redraw (lint answers) unless the single selection
+  // changed, and a pasted group arrives selected.
+  const lastSelection = useRef(selection);
+  const selectAfter = useRef(null);
   useEffect(() => {
+    const keep = lastSelection.current === selection && !runAnswer;
+    lastSelection.current = selection;
+    const pasted = selectAfter.current;
+    selectAfter.current = null;
     setNodes((previous) => {
       const old = Object.fromEntries(previous.map((n) => [n.id, n]));
-      return canvas.nodes.map((n) => (old[n.id]?.measured ? { ...n, measured: old[n.id].measured } : n));
+      return canvas.nodes.map((n) => {
+        const selected = pasted ? pasted.has(n.id) : keep && old[n.id] ? !!old[n.id].selected : n.selected;
+        return { ...n, selected, ...(old[n.id]?.measured ? { measured: old[n.id].measured } : {}) };
+      });
     });
-  }, [canvas.nodes]);
+  }, [canvas.nodes]); // eslint-disable-line react-hooks/exhaustive-deps
+  const picked = nodes.filter((n) => n.selected).map((n) => n.id);
 
   const setBody = useCallback((body) => history.commit({ ...doc, body }), [doc, history]);
 
@@ -162,39 +182,32 @@ function Canvas({ api, config, initial }) {
     else if (issue.edge !== null && doc.body.edges[issue.edge]) setSelection({ kind: "edge", id: doc.body.edges[issue.edge].id });
   };
 
-  // Copy / paste a step: the copy keeps its config, gets a new id and sits a little lower right.
-  const clipboard = useRef(null);
-  const [hasClip, setHasClip] = useState(false);
-  const copy = useCallback(() => {
-    if (!selectedNode) return;
-    clipboard.current = clone(selectedNode);
-    setHasClip(true);
-    setMessage({ level: "ok", text: `Copied ${selectedNode.name || selectedNode.id}. Paste with Ctrl+V.` });
-  }, [selectedNode]);
-  const paste = useCallback(() => {
-    const source = clipboard.current;
-    if (!source) return;
-    const id = newId(source.type, new Set(doc.body.nodes.map((n) => n.id)));
-    const at = source.position || { x: 0, y: 0 };
-    const pasted = { ...clone(source), id, name: `${source.name || source.id} (copy)`, position: { x: at.x + 40, y: at.y + 40 } };
-    clipboard.current = pasted;
-    setBody({ ...doc.body, nodes: [...doc.body.nodes, pasted] });
-    setSelection({ kind: "node", id });
-  }, [doc, setBody]);
+  const onPasted = useCallback((ids) => {
+    if (ids.length === 1) setSelection({ kind: "node", id: ids[0] });
+    else selectAfter.current = new Set(ids);
+  }, []);
+  const { copy: copyIds, paste, hasClip } = useClipboard({ body: doc.body, setBody, onPasted, setMessage });
+  const copyIdsNow = picked.length ? picked : selectedNode ? [selectedNode.id] : [];
+  const copy = useCallback(() => copyIds(copyIdsNow), [copyIds, copyIdsNow]);
 
   // Keyboard: undo / redo / copy / paste (not while typing in a field: the browser's own are there).
   useEffect(() => {
     const onKey = (e) => {
-      if (!(e.ctrlKey || e.metaKey) || ["INPUT", "TEXTAREA", "SELECT"].includes(e.target.tagName)) return;
+      if (testing || !(e.ctrlKey || e.metaKey) || ["INPUT", "TEXTAREA", "SELECT"].includes(e.target.tagName)) return;
       const key = e.key.toLowerCase();
       if (key === "z" && !e.shiftKey) { e.preventDefault(); history.undo(); }
       if ((key === "z" && e.shiftKey) || key === "y") { e.preventDefault(); history.redo(); }
-      if (key === "c" && selectedNode) { e.preventDefault(); copy(); }
-      if (key === "v" && clipboard.current) { e.preventDefault(); paste(); }
+      if (key === "c" && copyIdsNow.length) { e.preventDefault(); copy(); }
+      if (key === "v" && hasClip) { e.preventDefault(); paste(); }
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
-  }, [history, copy, paste, selectedNode]);
+  }, [history, copy, paste, copyIdsNow, hasClip, testing]);
+
+  const toggleTestRun = () => {
+    if (!testing) { setTab("canvas"); setSelection(null); }
+    setTesting(!testing);
+  };
 
   const openJson = () => { setJsonText(JSON.stringify(doc.body, null, 2)); setJsonError(""); setTab("json"); };
   const applyJson = () => {
@@ -263,12 +276,12 @@ function Canvas({ api, config, initial }) {
           {dirty ? " · unsaved changes" : " · saved"}
         </span>
         <span className="fl-spacer" />
-        <button type="button" onClick={history.undo} disabled={!history.canUndo} title="Undo (Ctrl+Z)">Undo</button>
-        <button type="button" onClick={history.redo} disabled={!history.canRedo} title="Redo (Ctrl+Shift+Z)">Redo</button>
+        <button type="button" onClick={history.undo} disabled={testing || !history.canUndo} title="Undo (Ctrl+Z)">Undo</button>
+        <button type="button" onClick={history.redo} disabled={testing || !history.canRedo} title="Redo (Ctrl+Shift+Z)">Redo</button>
         <span className="fl-sep" aria-hidden="true" />
-        <button type="button" onClick={copy} disabled={!selectedNode} title="Copy the selected step (Ctrl+C)">Copy</button>
-        <button type="button" onClick={paste} disabled={!hasClip} title="Paste the copied step (Ctrl+V)">Paste</button>
-        <button type="button" onClick={layout} title="Arrange the nodes left to right">Auto-layout</button>
+        <button type="button" onClick={copy} disabled={testing || !copyIdsNow.length} title="Copy the selected steps and the arrows between them (Ctrl+C)">Copy</button>
+        <button type="button" onClick={paste} disabled={testing || !hasClip} title="Paste the copied steps (Ctrl+V)">Paste</button>
+        <button type="button" onClick={layout} disabled={testing} title="Arrange the nodes left to right">Auto-layout</button>
         <span className="fl-sep" aria-hidden="true" />
         <button type="button" onClick={save} disabled={busy || !dirty}>Save draft</button>
         <button type="button" className="fl-primary" onClick={publish} disabled={busy || publishBlocked}
@@ -281,11 +294,14 @@ function Canvas({ api, config, initial }) {
         </div>
       )}
       <div className="fl-body">
-        <Palette onAdd={addNode} />
+        {testing ? <TestRunLegend /> : <Palette onAdd={addNode} />}
         <section className="fl-main">
           <nav className="fl-tabs" role="tablist">
             <button type="button" role="tab" aria-selected={tab === "canvas"} onClick={() => setTab("canvas")}>Canvas</button>
-            <button type="button" role="tab" aria-selected={tab === "json"} onClick={openJson}>JSON</button>
+            <button type="button" role="tab" aria-selected={tab === "json"} onClick={openJson} disabled={testing}>JSON</button>
+            <span className="fl-spacer" />
+            <button type="button" className={`fl-run-toggle${testing ? " is-on" : ""}`} aria-pressed={testing} onClick={toggleTestRun}
+              title={testing ? "Leave the test run and edit again" : "Run this flow with test data, step by step"}>{testing ? "■ Stop test run" : "▶ Test run"}</button>
           </nav>
           <div className="fl-canvas" ref={wrapper} hidden={tab !== "canvas"} onDragOver={(e) => { e.preventDefault(); e.dataTransfer.dropEffect = "move"; }} onDrop={onDrop}>
             <ReactFlow
@@ -295,14 +311,17 @@ function Canvas({ api, config, initial }) {
               onNodesChange={onNodesChange}
               onEdgesChange={onEdgesChange}
               onConnect={onConnect}
-              onNodeClick={(_, n) => setSelection({ kind: "node", id: n.id })}
-              onEdgeClick={(_, e) => setSelection({ kind: "edge", id: e.id })}
+              onNodeClick={(e, n) => !testing && !(e.ctrlKey || e.metaKey || e.shiftKey) && setSelection({ kind: "node", id: n.id })}
+              onEdgeClick={(_, e) => !testing && setSelection({ kind: "edge", id: e.id })}
               onPaneClick={() => setSelection(null)}
+              nodesDraggable={!testing}
+              nodesConnectable={!testing}
+              elementsSelectable={!testing}
               snapToGrid
               snapGrid={[20, 20]}
               fitView
               fitViewOptions={{ padding: 0.3, maxZoom: 1 }}
-              deleteKeyCode={["Delete", "Backspace"]}
+              deleteKeyCode={testing ? null : ["Delete", "Backspace"]}
               proOptions={{ hideAttribution: true }}
             >
               <Background gap={20} />
@@ -322,16 +341,20 @@ function Canvas({ api, config, initial }) {
           )}
         </section>
         <aside className="fl-side">
-          {selectedNode && (
+          {testing && <TestRunPanel testRun={testRun} body={doc.body} onClose={toggleTestRun} />}
+          {!testing && picked.length > 1 && (
+            <p className="fl-hint" data-testid="multi-selection">{picked.length} steps selected: <em>Copy</em> (Ctrl+C) takes them with the arrows between them; <em>Delete</em> removes them.</p>
+          )}
+          {!testing && selectedNode && picked.length < 2 && (
             <NodeInspector key={selectedNode.id} node={selectedNode} context={{ ...config.context, variables: knownVariables(doc.body) }} issues={issues.filter((i) => i.node === selectedNode.id)}
               onChange={replaceNode} onDelete={() => removeNodes([selectedNode.id])} />
           )}
-          {selectedEdge && (
+          {!testing && selectedEdge && (
             <EdgeInspector key={selectedEdge.id} edge={selectedEdge} source={doc.body.nodes.find((n) => n.id === selectedEdge.from)}
               issues={issues.filter((i) => i.edge === selectedEdgeIndex)} onChange={replaceEdge} onDelete={() => removeEdges([selectedEdge.id])} />
           )}
-          {!selectedNode && !selectedEdge && <p className="fl-muted fl-hint">Select a step or an arrow to edit it. Drag from a step's right handle to another step to connect them.</p>}
-          <section className="fl-lint" aria-label="Problems">
+          {!testing && !selectedNode && !selectedEdge && picked.length < 2 && <p className="fl-muted fl-hint">Select a step or an arrow to edit it. Drag from a step's right handle to another step to connect them.</p>}
+          <section className="fl-lint" aria-label="Problems" hidden={testing}>
             <h2>
               Problems <span className="fl-count" data-testid="lint-summary">{linting ? "checking…" : `${errors.length} errors, ${warnings} warnings`}</span>
             </h2>

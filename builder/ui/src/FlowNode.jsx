@@ -1,5 +1,6 @@
 // One node on the canvas: its type, name, a one-line summary of its config, and a
-// badge with its lint problems. Handles: target on the left, source on the right.
+// badge with its lint problems; during a test run, where the token is (data.run).
+// Handles: target on the left, source on the right.
 import { Handle, Position } from "@xyflow/react";
 import { KIND_BY_TYPE } from "./palette.js";
 
@@ -35,22 +36,26 @@ function summary(node) {
 }
 
 export default function FlowNode({ data, selected }) {
-  const { node, issues } = data;
+  const { node, issues, run } = data;
   const kind = KIND_BY_TYPE[node.type] || { label: node.type, icon: "?" };
   const errors = issues.filter((i) => i.severity === "error").length;
   const warnings = issues.length - errors;
   const level = errors ? "error" : warnings ? "warning" : "ok";
   return (
     <div
-      className={`fl-node fl-node-${node.type} fl-node-${level}${selected ? " is-selected" : ""}`}
+      className={`fl-node fl-node-${node.type} fl-node-${level}${selected ? " is-selected" : ""}${run ? ` fl-run-${run}` : ""}`}
       data-node-id={node.id}
+      data-run={run || undefined}
       title={issues.map((i) => i.message).join("\n")}
     >
       {node.type !== "start" && <Handle type="target" position={Position.Left} />}
       <div className="fl-node-head">
         <span className="fl-node-icon" aria-hidden="true">{kind.icon}</span>
         <span className="fl-node-type">{kind.label}</span>
-        {issues.length > 0 && (
+        {(run === "active" || run === "incident") && (
+          <span className={`fl-token fl-token-${run}`} role="img" aria-label={run === "active" ? "a token waits here" : "stopped here"} />
+        )}
+        {!run && issues.length > 0 && (
           <span className={`fl-badge fl-badge-${level}`} aria-label={`${errors} errors, ${warnings} warnings`}>
             {errors || warnings}
           </span>

@@ -1,0 +1,152 @@
+"""The flow designer's test run in a real browser: start a draft with test data, fire a
+timer, choose an outcome, watch the token move to the end; then copy two connected steps
+at once and paste them with the arrow between them.
+
+Needs the built bundle (`make ui`); skipped with that reason when it is missing.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.factories import DEFAULT_PASSWORD, make_user
+
+ARTIFACTS = Path(__file__).parent / "artifacts"
+BUNDLE = Path(__file__).parents[2] / "app" / "static" / "builder" / "manifest.json"
+KEY = "claims.check"
+
+FLOW = {
+    "nodes": [
+        {"id": "start", "type": "start", "name": "Claim in", "position": {"x": 0, "y": 100}},
+        {"id": "review", "type": "user_task", "name": "Review claim",
+         "position": {"x": 260, "y": 100},
+         "config": {"title": "Review the claim", "assignee": {"role": "claims_team"},
+                    "outcomes": ["approve", "reject"], "output": "review",
+                    "timeout": {"after": "P2D", "action": "escalate", "to": "claims_leads"}}},
+        {"id": "check", "type": "decision", "name": "Approved?", "position": {"x": 520, "y": 100}},
+        {"id": "paid", "type": "end", "name": "Pay out", "position": {"x": 780, "y": 0}},
+        {"id": "refused", "type": "end", "name": "Refused", "position": {"x": 780, "y": 220},
+         "config": {"status": "rejected"}},
+    ],
+    "edges": [
+        {"id": "e1", "from": "start", "to": "review"},
+        {"id": "e2", "from": "review", "to": "check"},
+        {"id": "e3", "from": "check", "to": "paid",
+         "condition": {"var": "review.outcome", "op": "==", "value": "approve"}},
+        {"id": "e4", "from": "check", "to": "refused", "default": True},
+    ],
+}
+
+
+def shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"flow-testrun-{name}.png"))
+
+
+def node(page, node_id: str):
+    return page.locator(f'.react-flow__node[data-id="{node_id}"]')
+
+
+def run_mark(page, node_id: str) -> str:
+    return node(page, node_id).locator(".fl-node").get_attribute("data-run") or ""
+
+
+@pytest.fixture
+def designer(live_app, page):
+    if not BUNDLE.exists():
+        pytest.skip("the designer bundle is not built: run `make ui`")
+    base, app = live_app
+    with app.app_context():
+        from app.extensions import db
+        from app.services import definitions
+        from app.services.users import ensure_team
+
+        ensure_team("claims_team")
+        ensure_team("claims_leads")
+        user = make_user("builder", email="tess@example.test", name="Tess Tester")
+        definitions.save_draft("flow", KEY, "Claim check", FLOW, user)
+        db.session.commit()
+    page.goto(base + "/login")
+    page.get_by_label("E-mail").fill("tess@example.test")
+    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("response", lambda r: r.status >= 400 and not r.url.endswith("/favicon.ico")
+            and errors.append(f"{r.status} {r.url}"))
+    page.goto(f"{base}/builder/flows/{KEY}/design")
+    node(page, "review").wait_for()
+    yield app, page, errors
+
+
+def test_a_test_run_moves_the_token_to_the_end_then_two_steps_copy_with_their_arrow(designer):
+    app, page, errors = designer
+    page.get_by_role("button", name="Test run").click()
+    panel = page.get_by_role("region", name="Test run")
+    panel.get_by_label("Start variables (JSON)").fill('{"claim": {"amount": 120}}')
+    panel.get_by_role("button", name="Start test run").click()
+
+    expect(page.get_by_test_id("run-status")).to_contain_text("waiting at Review claim")
+    assert run_mark(page, "review") == "active"
+    assert run_mark(page, "start") == "visited"
+    assert run_mark(page, "paid") == "idle"
+    task = panel.get_by_test_id("pending-task")
+    expect(task).to_contain_text("for team claims_team")
+    shot(page, "1-started")
+
+    # Two days pass: the timeout escalates the task, the token stays.
+    clock_before = page.get_by_test_id("run-status").inner_text()
+    panel.get_by_test_id("pending-timer").get_by_role("button", name="Fire now").click()
+    expect(task).to_contain_text("for team claims_leads")
+    expect(page.get_by_test_id("run-history")).to_contain_text("task moved to team claims_leads")
+    expect(page.get_by_test_id("run-status")).not_to_have_text(clock_before)
+    assert run_mark(page, "review") == "active"
+
+    task.get_by_label("Task form data (JSON, optional)").fill('{"note": "receipt ok"}')
+    task.get_by_role("button", name="approve").click()
+    expect(page.get_by_test_id("run-ended")).to_have_text("The run ended: completed.")
+    assert [run_mark(page, n) for n in ("start", "review", "check", "paid", "refused")] == [
+        "visited", "visited", "visited", "visited", "idle"]
+    taken = page.locator(".react-flow__edge.edge-taken")
+    expect(taken).to_have_count(3)
+    assert page.locator('.react-flow__edge[data-id="e4"]').get_attribute("class").count(
+        "edge-idle") == 1
+    history = page.get_by_test_id("run-history").inner_text()
+    assert "Completed task Review claim: approve" in history
+    assert "→ Approved? → Pay out" in history
+    page.locator(".tr-vars summary").click()
+    assert '"note": "receipt ok"' in page.locator(".tr-vars pre").inner_text()
+    shot(page, "2-ended")
+
+    # Step back: the token is at the task again; nothing was stored anywhere.
+    panel.get_by_role("button", name="Step back").click()
+    expect(page.get_by_test_id("run-status")).to_contain_text("waiting at Review claim")
+    with app.app_context():
+        from app.extensions import db
+        from app.models import FlowInstance, Task
+
+        assert db.session.scalar(db.select(db.func.count()).select_from(FlowInstance)) == 0
+        assert db.session.scalar(db.select(db.func.count()).select_from(Task)) == 0
+
+    # Back to editing: select two connected steps, copy, paste: the arrow comes along.
+    panel.get_by_role("button", name="Back to editing").click()
+    expect(page.get_by_role("region", name="Test run")).to_have_count(0)
+    node(page, "review").click()
+    node(page, "check").click(modifiers=["Control"])
+    expect(page.get_by_test_id("multi-selection")).to_contain_text("2 steps selected")
+    page.keyboard.press("Control+c")
+    page.keyboard.press("Control+v")
+    node(page, "user_task_1").wait_for()
+    node(page, "decision_1").wait_for()
+    shot(page, "3-pasted")
+    page.get_by_role("tab", name="JSON").click()
+    body = json.loads(page.get_by_label("Flow JSON").input_value())
+    pasted = [e for e in body["edges"] if e["from"] == "user_task_1"]
+    assert [e["to"] for e in pasted] == ["decision_1"]
+    assert len(body["edges"]) == 5 and len(body["nodes"]) == 7
+    assert errors == []
