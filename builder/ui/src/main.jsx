@@ -39,3 +39,5 @@ const formRoot = document.getElementById("form-designer");
 if (formRoot) import("./forms/start.jsx").then((m) => m.start(formRoot));
 const tableRoot = document.getElementById("table-designer");
 if (tableRoot) import("./tables/start.jsx").then((m) => m.start(tableRoot));
+const dashboardRoot = document.getElementById("dashboard-designer");
+if (dashboardRoot) import("./dashboards/start.jsx").then((m) => m.start(dashboardRoot));
