@@ -16,6 +16,7 @@ import re
 from pathlib import Path
 
 import plotly
+from flask import Response, send_file
 
 PLOTLY_JS = Path(plotly.__file__).with_name("package_data") / "plotly.min.js"
 _STRING = r"""(?:"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')"""
@@ -58,3 +59,18 @@ def bundled_styles() -> dict[str, str]:
     """
     source = PLOTLY_JS.read_text(encoding="utf-8")
     return {m.group(1): m.group(3) for m in _BUNDLED.finditer(source)}
+
+
+def plotly_js_response() -> Response:
+    """plotly.js as a cacheable script; the board pages and the dashboard designer use it."""
+    return _cacheable(send_file(PLOTLY_JS, mimetype="text/javascript", max_age=86400))
+
+
+def css_response(css: str) -> Response:
+    return _cacheable(Response(css, mimetype="text/css"))
+
+
+def _cacheable(response: Response) -> Response:
+    response.cache_control.max_age = 86400
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

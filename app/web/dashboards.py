@@ -16,7 +16,6 @@ from flask import (
     current_app,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_login import current_user
@@ -24,7 +23,7 @@ from flask_login import current_user
 from app.extensions import db
 from app.models import FlowInstance, InstanceEvent
 from app.reports import boards
-from app.reports.assets import PLOTLY_JS, bundled_styles, plotly_css
+from app.reports.assets import bundled_styles, css_response, plotly_css, plotly_js_response
 from app.reports.datasets import get_dataset
 from app.reports.jobs import request_update
 from app.reports.tables import PROJECTIONS, TABLES
@@ -45,18 +44,13 @@ def index() -> Any:
 @bp.get("/assets/plotly.min.js")
 @requires("manager")
 def plotly_js() -> Any:
-    response = send_file(PLOTLY_JS, mimetype="text/javascript", max_age=86400)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return plotly_js_response()
 
 
 @bp.get("/assets/plotly.css")
 @requires("manager")
 def plotly_stylesheet() -> Any:
-    response = Response(plotly_css(), mimetype="text/css")
-    response.cache_control.max_age = 86400
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return css_response(plotly_css())
 
 
 @bp.get("/assets/bundled-<style_id>.css")
@@ -65,9 +59,7 @@ def bundled_stylesheet(style_id: str) -> Any:
     css = bundled_styles().get(style_id)
     if css is None:
         abort(404)
-    response = Response(css, mimetype="text/css")
-    response.cache_control.max_age = 86400
-    return response
+    return css_response(css)
 
 
 @bp.context_processor

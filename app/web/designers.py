@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, render_template, send_file, url_for
+from flask import Blueprint, abort, render_template, url_for
 
-from app.reports.assets import PLOTLY_JS, bundled_styles, plotly_css
+from app.reports.assets import bundled_styles, css_response, plotly_css, plotly_js_response
 from app.security import requires
 from app.web.designer import bundle_assets
 from builder.definitions import KEY_PATTERN
@@ -74,13 +74,13 @@ def dashboard(key: str) -> Any:
 @bp.get("/dashboards/assets/plotly.min.js")
 @requires("builder")
 def plotly_js() -> Any:
-    return _asset(send_file(PLOTLY_JS, mimetype="text/javascript", max_age=86400))
+    return plotly_js_response()
 
 
 @bp.get("/dashboards/assets/plotly.css")
 @requires("builder")
 def plotly_stylesheet() -> Any:
-    return _asset(Response(plotly_css(), mimetype="text/css"))
+    return css_response(plotly_css())
 
 
 @bp.get("/dashboards/assets/bundled-<style_id>.css")
@@ -89,10 +89,4 @@ def plotly_bundled_stylesheet(style_id: str) -> Any:
     css = bundled_styles().get(style_id)
     if css is None:
         abort(404)
-    return _asset(Response(css, mimetype="text/css"))
-
-
-def _asset(response: Response) -> Response:
-    response.cache_control.max_age = 86400
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return css_response(css)
