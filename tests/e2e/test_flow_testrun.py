@@ -150,3 +150,93 @@ def test_a_test_run_moves_the_token_to_the_end_then_two_steps_copy_with_their_ar
     assert [e["to"] for e in pasted] == ["decision_1"]
     assert len(body["edges"]) == 5 and len(body["nodes"]) == 7
     assert errors == []
+
+
+VOTE_FLOW = {
+    "nodes": [
+        {"id": "start", "type": "start", "position": {"x": 0, "y": 100}},
+        {"id": "vote", "type": "user_task", "name": "Vote", "position": {"x": 240, "y": 100},
+         "config": {"assignee": {"role": "claims_team"}, "outcomes": ["approve", "reject"]}},
+        {"id": "route", "type": "decision", "name": "Route", "position": {"x": 480, "y": 100},
+         "config": {"decision_table": "claims.routing", "output": "routing"}},
+        {"id": "tell", "type": "notify", "name": "Tell ops", "position": {"x": 720, "y": 100},
+         "config": {"channel": "email", "to": [{"role": "claims_team"}],
+                    "template": {"subject": "Claim", "body": "Routed"}}},
+        {"id": "end", "type": "end", "position": {"x": 960, "y": 100}},
+    ],
+    "edges": [
+        {"id": "e1", "from": "start", "to": "vote"},
+        {"id": "e2", "from": "vote", "to": "route"},
+        {"id": "e3", "from": "route", "to": "tell", "default": True},
+        {"id": "e4", "from": "tell", "to": "end"},
+    ],
+}
+
+
+def test_panel_fields_once_json_only_then_a_quorum_vote_in_a_test_run(designer):
+    app, page, errors = designer
+    with app.app_context():
+        from app.extensions import db
+        from app.services import definitions
+
+        definitions.save_draft("decision_table", "claims.routing", "Routing", {
+            "hit_policy": "first", "inputs": [{"id": "country", "type": "string"}],
+            "outputs": [{"id": "hub", "type": "string"}],
+            "rules": [{"id": "eu", "when": {"country": "DE"}, "then": {"hub": "NL"}}],
+            "default": {"hub": "CN"}})
+        definitions.publish("decision_table", "claims.routing")
+        definitions.save_draft("flow", "claims.vote", "Vote", VOTE_FLOW)
+        db.session.commit()
+    page.goto(page.url.replace(KEY, "claims.vote"))
+    node(page, "vote").click()
+    panel = page.get_by_label("Node properties")
+    panel.locator("select[name=assignee_kind]").select_option("approvers")
+    panel.locator("select[name=approvers_mode]").select_option("quorum")
+    panel.locator("input[name=approvers_count]").fill("2")
+    panel.locator("input[name=approvers_list]").fill("claims_team, claims_leads, ana@example.test")
+    outcomes = panel.locator("input[name=outcomes]")
+    outcomes.fill("")
+    outcomes.press_sequentially("approve, reject, need_info")  # typed: commas survive
+    expect(outcomes).to_have_value("approve, reject, need_info")
+    panel.get_by_role("button", name="+ Add reminder").click()
+    panel.get_by_role("button", name="+ Add reminder").click()
+    panel.get_by_label("Reminder 2 duration").fill("8 business hours")
+    node(page, "tell").click()
+    page.get_by_label("Node properties").locator("input[name=notify_to]").fill(
+        "ops@example.test, team:claims_leads")
+    node(page, "route").click()
+    route = page.get_by_label("Node properties")
+    route.get_by_role("button", name="+ Add table input").click()
+    route.get_by_label("Table input name").fill("country")
+    route.get_by_label("Table input source").fill("claim.country")
+    shot(page, "4-panel-fields")
+    page.get_by_role("tab", name="JSON").click()
+    nodes = {n["id"]: n for n in json.loads(page.get_by_label("Flow JSON").input_value())["nodes"]}
+    assert nodes["vote"]["config"] == {
+        "outcomes": ["approve", "reject", "need_info"],
+        "approvers": {"mode": "quorum", "count": 2, "assignees": [
+            {"role": "claims_team"}, {"role": "claims_leads"}, {"user": "ana@example.test"}]},
+        "reminders": [{"after": "P1D"}, {"after": {"business_hours": 8}}],
+    }
+    assert nodes["tell"]["config"]["to"] == ["ops@example.test", {"role": "claims_leads"}]
+    assert nodes["route"]["config"]["input"] == {"country": "claim.country"}
+    page.get_by_role("button", name="Cancel").click()
+
+    page.get_by_role("button", name="Test run").click()
+    run = page.get_by_role("region", name="Test run")
+    run.get_by_label("Start variables (JSON)").fill('{"claim": {"country": "DE"}}')
+    run.get_by_role("button", name="Start test run").click()
+    tasks = run.get_by_test_id("pending-task")
+    expect(tasks).to_have_count(3)
+    tasks.nth(0).get_by_role("button", name="approve").click()
+    expect(tasks).to_have_count(2)
+    assert run_mark(page, "vote") == "active"
+    tasks.nth(0).get_by_role("button", name="approve").click()  # 2 of 3: the quorum
+    expect(page.get_by_test_id("run-ended")).to_have_text("The run ended: completed.")
+    history = page.get_by_test_id("run-history").inner_text()
+    assert "matched eu" in history
+    assert "would send an e-mail to ops@example.test, team claims_leads (not sent)" in history
+    run.locator(".tr-vars summary").click()
+    assert '"hub": "NL"' in run.locator(".tr-vars pre").inner_text()
+    shot(page, "5-quorum-ended")
+    assert errors == []

@@ -2,62 +2,20 @@
 // through onChange(next node or edge), which records one undo step.
 import { useEffect, useState } from "react";
 import RuleEditor from "./RuleEditor.jsx";
+import { Choice, Field, KeyChoice, ListText, Text, put } from "./fields.jsx";
+import { ApproversEditor, RecipientsEditor, RemindersEditor } from "./moreFields.jsx";
 import { KIND_BY_TYPE } from "./palette.js";
-
-function Field({ label, children, hint }) {
-  return (
-    <label className="fl-field">
-      <span>{label}</span>
-      {children}
-      {hint && <small className="fl-muted">{hint}</small>}
-    </label>
-  );
-}
-
-function Text({ label, value, onChange, placeholder, hint, name }) {
-  return (
-    <Field label={label} hint={hint}>
-      <input name={name} value={value ?? ""} placeholder={placeholder} onChange={(e) => onChange(e.target.value)} />
-    </Field>
-  );
-}
-
-function Choice({ label, value, options, onChange, name }) {
-  return (
-    <Field label={label}>
-      <select name={name} value={value ?? ""} onChange={(e) => onChange(e.target.value)}>
-        {options.map((o) => {
-          const [v, text] = Array.isArray(o) ? o : [o, o];
-          return <option key={v} value={v}>{text}</option>;
-        })}
-      </select>
-    </Field>
-  );
-}
-
-function KeyChoice({ label, value, keys, onChange, name }) {
-  const options = [["", "— choose —"], ...keys.map((k) => [k, k])];
-  if (value && !keys.includes(value)) options.push([value, `${value} (not published)`]);
-  return <Choice label={label} name={name} value={value} options={options} onChange={onChange} />;
-}
-
-/** Set or remove (undefined / "") a key of an object, returning a copy. */
-function put(obj, key, value) {
-  const next = { ...(obj || {}) };
-  if (value === undefined || value === "") delete next[key];
-  else next[key] = value;
-  return next;
-}
-
-function list(text) {
-  return text.split(",").map((s) => s.trim()).filter(Boolean);
-}
 
 function UserTask({ config, set, context }) {
   const assignee = config.assignee || {};
-  const who = assignee.user !== undefined ? "user" : assignee.expression !== undefined ? "expression" : "role";
+  const who = config.approvers ? "approvers" : assignee.user !== undefined ? "user" : assignee.expression !== undefined ? "expression" : "role";
   const timeout = config.timeout;
-  const setAssignee = (kind, value) => set("assignee", { ...(assignee.strategy ? { strategy: assignee.strategy } : {}), [kind]: value });
+  const setAssignee = (kind, value) => set("assignee", { ...(assignee.strategy ? { strategy: assignee.strategy } : {}), [kind]: value }, { approvers: undefined });
+  const pickKind = (kind) => {
+    if (kind !== "approvers") return setAssignee(kind, kind === "role" ? context.roles[0] || "" : "");
+    const first = assignee.role || assignee.user ? [assignee.role ? { role: assignee.role } : { user: assignee.user }] : context.roles.slice(0, 1).map((role) => ({ role }));
+    return set("approvers", { mode: "all", assignees: first }, { assignee: undefined });
+  };
   const setTimeout = (patch) => {
     const next = { ...(timeout || { after: "P2D", action: "escalate" }), ...patch };
     Object.keys(next).forEach((k) => (next[k] === "" || next[k] === undefined) && delete next[k]);
@@ -66,22 +24,23 @@ function UserTask({ config, set, context }) {
   return (
     <>
       <Text label="Task title" name="title" value={config.title} onChange={(v) => set("title", v)} />
-      <Choice label="Assign to" name="assignee_kind" value={who} options={[["role", "a team"], ["user", "a user"], ["expression", "from a variable"]]}
-        onChange={(kind) => setAssignee(kind, kind === "role" ? context.roles[0] || "" : "")} />
-      {who === "role" ? (
+      <Choice label="Assign to" name="assignee_kind" value={who} options={[["role", "a team"], ["user", "a user"], ["expression", "from a variable"], ["approvers", "several approvers"]]}
+        onChange={pickKind} />
+      {who === "approvers" ? (
+        <ApproversEditor approvers={config.approvers} onChange={(v) => set("approvers", v)} />
+      ) : who === "role" ? (
         <KeyChoice label="Team" name="assignee_role" value={assignee.role} keys={context.roles} onChange={(v) => setAssignee("role", v)} />
       ) : (
         <Text label={who === "user" ? "User e-mail" : "Variable path"} name="assignee_value" value={assignee[who]} onChange={(v) => setAssignee(who, v)} />
       )}
-      <Choice label="Strategy" name="strategy" value={assignee.strategy || "pool"} options={[["pool", "pool: anyone may claim"], ["round_robin", "round robin"], ["least_loaded", "least loaded"]]}
-        onChange={(v) => set("assignee", { ...assignee, strategy: v })} />
-      <Text label="Outcomes" name="outcomes" hint="comma-separated, e.g. approve, reject, need_info" value={(config.outcomes || []).join(", ")}
-        onChange={(v) => set("outcomes", list(v).length ? list(v) : undefined)} />
+      {who !== "approvers" && (
+        <Choice label="Strategy" name="strategy" value={assignee.strategy || "pool"} options={[["pool", "pool: anyone may claim"], ["round_robin", "round robin"], ["least_loaded", "least loaded"]]}
+          onChange={(v) => set("assignee", { ...assignee, strategy: v })} />
+      )}
+      <ListText label="Outcomes" name="outcomes" hint="comma-separated, e.g. approve, reject, need_info" items={config.outcomes}
+        onChange={(items) => set("outcomes", items.length ? items : undefined)} />
       <KeyChoice label="Task form" name="form" value={config.form} keys={context.forms} onChange={(v) => set("form", v)} />
-      <Text label="Remind after" name="remind_after" placeholder="ISO duration, e.g. PT16H"
-        value={Array.isArray(config.reminders) && config.reminders.length === 1 && typeof config.reminders[0].after === "string" ? config.reminders[0].after : ""}
-        hint={Array.isArray(config.reminders) && config.reminders.length > 1 ? "several reminders: edit them in the JSON tab" : undefined}
-        onChange={(v) => set("reminders", v ? [{ after: v }] : undefined)} />
+      <RemindersEditor reminders={config.reminders} canCountBack={!!(config.timeout || config.due)} onChange={(v) => set("reminders", v)} />
       <Text label="Due after" name="due" placeholder="ISO duration, e.g. P1D or PT16H" value={typeof config.due === "string" ? config.due : ""} onChange={(v) => set("due", v)} />
       <fieldset className="fl-group">
         <legend>
@@ -158,8 +117,15 @@ function Service({ config, set, context }) {
 function Decision({ config, set, context }) {
   return (
     <>
-      <KeyChoice label="Decision table" name="decision_table" value={config.decision_table} keys={context.tables} onChange={(v) => set("decision_table", v)} />
-      {config.decision_table && <Text label="Result variable" name="output" value={config.output} onChange={(v) => set("output", v)} />}
+      <KeyChoice label="Decision table" name="decision_table" value={config.decision_table} keys={context.tables}
+        onChange={(v) => set("decision_table", v, v ? undefined : { input: undefined, output: undefined })} />
+      {config.decision_table && (
+        <>
+          <MappingEditor label="Table input" name="table_input" mapping={config.input} variables={context.variables} targetHint="table input"
+            sourceHint="variable, e.g. order.country" onChange={(v) => set("input", v)} />
+          <Text label="Result variable" name="output" value={config.output} onChange={(v) => set("output", v)} />
+        </>
+      )}
       <p className="fl-muted">Each outgoing edge carries a condition; mark one edge as the default.</p>
     </>
   );
@@ -213,6 +179,7 @@ function Simple({ node, config, set, context }) {
       return (
         <>
           <Choice label="Channel" name="channel" value={config.channel} options={["email", "webhook"]} onChange={(v) => set("channel", v)} />
+          <RecipientsEditor to={config.to} onChange={(v) => set("to", v)} />
           <Text label="Subject" name="subject" value={config.template?.subject} onChange={(v) => set("template", put(config.template, "subject", v))} />
           <Field label="Message">
             <textarea name="body" rows={4} value={config.template?.body ?? ""} onChange={(e) => set("template", { ...config.template, body: e.target.value })} />
