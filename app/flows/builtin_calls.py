@@ -64,4 +64,14 @@ def store_document(instance_id: int, inputs: Mapping[str, Any]) -> dict[str, Any
             "content_base64": None}
 
 
-APP_ACTIONS: dict[str, AppAction] = {"store_document": store_document}
+
+def _registered() -> dict[str, AppAction]:
+    """The app's built-in actions; the case query and correlation live in their modules."""
+    from app.flows.case_counts import count_cases
+    from app.flows.correlate import message_or_start
+
+    return {"store_document": store_document, "count_cases": count_cases,
+            "message_or_start": message_or_start}
+
+
+APP_ACTIONS: dict[str, AppAction] = _registered()

@@ -8,6 +8,8 @@
   more of a SKU than was ordered minus what earlier credit notes took, in the order's
   currency, amounts computed here (the caller's totals are not trusted, CHECKLIST 28).
 * `POST /api/v1/stock_moves` moves returned goods into one of `LOCATIONS`.
+* `GET /api/v1/sales/summary?sku=…&date_from=…&date_to=…`: units of a SKU sold in the
+  period (both days included) and its supplier, from the seeded sales (sales.py).
 
 Both creating calls honour `Idempotency-Key`. Auth is HTTP Basic with the API key as
 the password, as Odoo uses API keys in place of passwords.
@@ -15,10 +17,11 @@ the password, as Odoo uses API keys in place of passwords.
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from connectors.sandbox import seed
+from connectors.sandbox import sales, seed
 from connectors.sandbox.base import Simulator
 from connectors.sandbox.http import (
     BadRequest,
@@ -47,6 +50,7 @@ class ErpSimulator(Simulator):
         ("GET", r"/api/v1/credit_notes/(?P<note_id>[0-9]+)", "get_credit_note"),
         ("POST", r"/api/v1/stock_moves", "create_stock_move"),
         ("GET", r"/api/v1/locations", "list_locations"),
+        ("GET", r"/api/v1/sales/summary", "sales_summary"),
     )
 
     def lookup_order(self, request: SimRequest) -> SimResponse:
@@ -161,6 +165,24 @@ class ErpSimulator(Simulator):
     def list_locations(self, request: SimRequest) -> SimResponse:
         return json_response(200, {"locations": list(LOCATIONS)})
 
+    # --- sales (connectors/sandbox/sales.py) -------------------------------------------
+
+    def sales_summary(self, request: SimRequest) -> SimResponse:
+        """Units of one SKU sold in a period, with its supplier, as a sales report gives."""
+        sku = (request.arg("sku") or "").strip()
+        if not sku:
+            raise BadRequest("sku is required")
+        date_from, date_to = _date(request.arg("date_from")), _date(request.arg("date_to"))
+        if date_from > date_to or (date_to - date_from).days >= sales.HISTORY_DAYS:
+            raise BadRequest(f"the period must run forwards and span at most "
+                             f"{sales.HISTORY_DAYS} days")
+        found = sales.product(sku)
+        if found is None:
+            return error_response(404, f"No product with SKU {sku!r}.", "product_not_found")
+        period = sales.units_sold(sku, date_from, date_to, self.now())
+        return json_response(200, {**found, "date_from": date_from.isoformat(),
+                                   "date_to": date_to.isoformat(), **period})
+
     # --- helpers ----------------------------------------------------------------------
 
     def _order(self, number: Any) -> dict[str, Any] | None:
@@ -177,6 +199,13 @@ class ErpSimulator(Simulator):
             return {"value": (doc or {"value": 41}).get("value", 41) + 1}
 
         return int((self.store.update(COUNTER, name, bump) or {})["value"])
+
+
+def _date(text: str | None) -> date:
+    try:
+        return date.fromisoformat(text or "")
+    except ValueError:
+        raise BadRequest(f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
 def _decimal(text: str) -> Decimal:
