@@ -30,14 +30,11 @@ Last line: `{"bench": "chaos", "cases", "kills", "lost", "duplicate_refunds", "s
 from __future__ import annotations
 
 import argparse
-import contextlib
 import fcntl
 import json
 import os
 import random
 import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -51,13 +48,19 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # run as a script or loaded by path
 from chaos_audit import audit
+from harness import (
+    POSTGRES_ADMIN_URL,
+    BenchAborted,
+    PrivateDatabase,
+    Processes,
+    app_config,
+    environment,
+    free_port,
+    wait_for_port,
+)
 
-ROOT = Path(__file__).resolve().parents[1]
-FLOW_FILE = ROOT / "bench" / "data" / "chaos_returns.flow.json"
+FLOW_FILE = Path(__file__).resolve().parent / "data" / "chaos_returns.flow.json"
 FLOW_KEY = "chaos.returns"
-FORMLOOM = str(Path(sys.executable).with_name("formloom"))
-POSTGRES_ADMIN_URL = os.environ.get(
-    "FORMLOOM_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("FORMLOOM_CHAOS_REDIS_URL", "redis://127.0.0.1:6379/13")
 PROTECTED_REDIS_DBS = {0, 15}  # the default database and the test suite's
 
@@ -88,7 +91,7 @@ class Chaos:
     flush_now: threading.Event = field(default_factory=threading.Event)
 
 
-class ChaosAborted(RuntimeError):
+class ChaosAborted(BenchAborted):
     """The run could not be set up or ran out of time before the drain."""
 
 
@@ -100,17 +103,19 @@ def run(settings: Settings) -> dict:
     deadline = time.monotonic() + settings.timeout
     rng = random.Random(settings.seed)
     with tempfile.TemporaryDirectory(prefix="formloom-chaos-") as tmp, \
-            _exclusive(db_number), _database(settings.postgres_admin_url) as url:
+            _exclusive(db_number), \
+            PrivateDatabase(settings.postgres_admin_url, "formloom_chaos") as url:
         workdir = Path(tmp)
-        port = _free_port()
+        port = free_port()
         queue = f"chaos-{uuid.uuid4().hex[:8]}"
-        env = _environment(url, settings, workdir, port, queue)
+        env = environment(url, settings.redis_url, workdir, port, queue,
+                          OUTBOX_REDELIVER_SECONDS=str(settings.redeliver_seconds))
         processes = Processes(env, workdir, settings.log)
         try:
             if settings.keep_logs:
                 _log(settings, f"process logs in {workdir}")
             processes.start_gunicorn(port, settings.gunicorn_workers)
-            _wait_for_port(port, deadline)
+            wait_for_port(port, deadline)
             return _run_cases(settings, env, processes, queue, rng, deadline)
         finally:
             processes.stop_all()
@@ -133,7 +138,7 @@ def _run_cases(settings: Settings, env: dict, processes: Processes, queue: str,
     from app.sandbox.install import install_connectors
     from app.services import definitions
 
-    app = create_app(_app_config(env))
+    app = create_app(app_config(env))
     with app.app_context():
         install_connectors()
         body = json.loads(FLOW_FILE.read_text())
@@ -222,111 +227,7 @@ def _drain(ids: list[int], deadline: float, settings: Settings) -> None:
         time.sleep(1)
 
 
-# --- processes --------------------------------------------------------------------------
-
-
-class Processes:
-    """Every process the run starts, each in a session of its own, so each can be killed
-    with its children (a worker's sweeper) and all are stopped at the end whatever happens."""
-
-    def __init__(self, env: dict[str, str], workdir: Path, log: bool) -> None:
-        self.env, self.workdir, self.log = env, workdir, log
-        self.gunicorn: subprocess.Popen | None = None
-        self.workers: list[subprocess.Popen] = []
-        self.worker_names: list[str] = []
-        self._spawned = 0
-
-    def working(self, index: int) -> bool:
-        """The worker has booted and is taking jobs (RQ logged that it listens)."""
-        log = self.workdir / f"{self.worker_names[index]}.log"
-        return log.exists() and "*** Listening on" in log.read_text(errors="replace")
-
-    def _popen(self, command: list[str], name: str) -> subprocess.Popen:
-        out = (self.workdir / f"{name}.log").open("w")
-        return subprocess.Popen(command, env=self.env, cwd=self.workdir, stdout=out,  # noqa: S603
-                                stderr=subprocess.STDOUT, start_new_session=True)
-
-    def start_gunicorn(self, port: int, workers: int) -> None:
-        self.gunicorn = self._popen([
-            sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
-            "--workers", str(workers), "--worker-class", "gthread", "--threads", "4",
-            "--timeout", "60", "--pythonpath", str(ROOT), "--log-level", "warning",
-            "wsgi:app"], "gunicorn")
-
-    def spawn_worker(self, queue: str, index: int | None = None) -> subprocess.Popen:
-        self._spawned += 1
-        name = f"worker-{self._spawned}"
-        if index is None:
-            self.worker_names.append(name)
-        else:
-            self.worker_names[index] = name
-        return self._popen([FORMLOOM, "worker", "--queue", queue], name)
-
-    def start_worker(self, queue: str) -> None:
-        self.workers.append(self.spawn_worker(queue))
-
-    def kill_worker(self, index: int) -> None:
-        _signal_group(self.workers[index], signal.SIGKILL)
-        self.workers[index].wait(10)
-
-    def stop_workers(self) -> None:
-        for process in self.workers:
-            _stop(process)
-
-    def stop_all(self) -> None:
-        self.stop_workers()
-        if self.gunicorn is not None:
-            _stop(self.gunicorn)
-
-
-def _signal_group(process: subprocess.Popen, sig: int) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, sig)
-
-
-def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        _signal_group(process, signal.SIGTERM)
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            _signal_group(process, signal.SIGKILL)
-            process.wait(10)
-    _signal_group(process, signal.SIGKILL)  # children left behind in its group
-
-
 # --- setup ------------------------------------------------------------------------------
-
-
-class _database:
-    """A new, migrated PostgreSQL database, dropped at the end."""
-
-    def __init__(self, admin_url: str) -> None:
-        self.admin_url, self.name = admin_url, f"formloom_chaos_{uuid.uuid4().hex[:10]}"
-
-    def __enter__(self) -> str:
-        import sqlalchemy as sa
-
-        from app.cli.db import upgrade_database
-
-        self.admin = sa.create_engine(self.admin_url, isolation_level="AUTOCOMMIT",
-                                      connect_args={"connect_timeout": 3})
-        try:
-            with self.admin.connect() as conn:
-                conn.execute(sa.text(f'CREATE DATABASE "{self.name}"'))
-        except Exception as err:  # any failure means "not usable here"
-            raise ChaosAborted(f"PostgreSQL not reachable: {type(err).__name__}") from err
-        url = sa.engine.make_url(self.admin_url).set(database=self.name)
-        self.url = url.render_as_string(hide_password=False)
-        upgrade_database(self.url)
-        return self.url
-
-    def __exit__(self, *exc: object) -> None:
-        import sqlalchemy as sa
-
-        with self.admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
-        self.admin.dispose()
 
 
 class _exclusive:
@@ -344,34 +245,6 @@ class _exclusive:
         self.file.close()
 
 
-def _environment(url: str, settings: Settings, workdir: Path, port: int, queue: str) -> dict:
-    from cryptography.fernet import Fernet
-
-    inherited = {"DATABASE_URL", "REDIS_URL", "SECRET_KEY"}
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("FORMLOOM_") and k not in inherited}
-    env.update(
-        DATABASE_URL=url, REDIS_URL=settings.redis_url, FORMLOOM_ENV="development",
-        FORMLOOM_SECRET_KEY="chaos-" + uuid.uuid4().hex * 2,
-        FORMLOOM_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
-        FORMLOOM_INSTANCE_PATH=str(workdir / "instance"), FORMLOOM_JOBS_BACKEND="rq",
-        FORMLOOM_RQ_QUEUE=queue, FORMLOOM_PUBLIC_BASE_URL=f"http://127.0.0.1:{port}",
-        FORMLOOM_SANDBOX_ENABLED="true", FORMLOOM_TIMER_SWEEP_SECONDS="1",
-        FORMLOOM_OUTBOX_REDELIVER_SECONDS=str(settings.redeliver_seconds),
-        PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
-    )
-    return env
-
-
-def _app_config(env: dict[str, str]) -> dict:
-    return {"ENV_MODE": "development", "DATABASE_URL": env["DATABASE_URL"],
-            "REDIS_URL": env["REDIS_URL"], "JOBS_BACKEND": "rq",
-            "RQ_QUEUE": env["FORMLOOM_RQ_QUEUE"], "SECRET_KEY": env["FORMLOOM_SECRET_KEY"],
-            "ENCRYPTION_KEYS": env["FORMLOOM_ENCRYPTION_KEYS"], "SANDBOX_ENABLED": True,
-            "PUBLIC_BASE_URL": env["FORMLOOM_PUBLIC_BASE_URL"],
-            "INSTANCE_PATH": env["FORMLOOM_INSTANCE_PATH"]}
-
-
 def _payment_intents(base: str, key: str, count: int) -> list[tuple[str, int]]:
     """One payment intent per case, made through the sandbox's API: (id, refund amount)."""
 
@@ -387,23 +260,6 @@ def _payment_intents(base: str, key: str, count: int) -> list[tuple[str, int]]:
 
     with ThreadPoolExecutor(8) as pool:
         return list(pool.map(create, range(count)))
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_for_port(port: int, deadline: float) -> None:
-    give_up = min(deadline, time.monotonic() + 60)
-    while time.monotonic() < give_up:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5):
-                return
-        except OSError:
-            time.sleep(0.3)
-    raise ChaosAborted("gunicorn did not answer")
 
 
 def _log(settings: Settings, message: str) -> None:

@@ -69,11 +69,11 @@ def audit(ids: list[int]) -> dict:
         "refunds": sum(len(v) for v in refunds.values()),
         "refund_mismatches": mismatched,
         "timers_not_once": timers_not_once,
-        "unfinished_sample": [_describe(rows[i]) for i in unfinished[:5]],
+        "unfinished_sample": [describe(rows[i]) for i in unfinished[:5]],
     }
 
 
-def _describe(instance) -> dict:
+def describe(instance) -> dict:
     """Where an unfinished case is: its waiting nodes, its outbox rows and timers."""
     from app.extensions import db
     from app.models import OutboxEntry, Timer
