@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import Any
 
+import sqlalchemy as sa
 from flask import render_template
 from werkzeug.datastructures import MultiDict
 
@@ -30,6 +31,8 @@ from runtime.reports.datasets import Dataset
 from runtime.reports.spec import parse_dashboard
 
 FIXED_DATASETS = ("tasks", "events")
+#: dataset prefix -> the definition kind behind it and the prefix of its JSON fields.
+JSON_SOURCES = {"instances": ("flow", "variables"), "submissions": ("form", "data")}
 NUMERIC_TYPES = ("number", "integer", "money")
 FILTER_KINDS = {"date_range": ("datetime",), "number_range": ("number",)}
 
@@ -37,17 +40,25 @@ FILTER_KINDS = {"date_range": ("datetime",), "number_range": ("number",)}
 def catalog() -> list[dict[str, Any]]:
     """Every dataset a widget may name, with its fields (for the designer's pickers)."""
     out = [_describe(get_dataset(name)) for name in (*PROJECTIONS, *FIXED_DATASETS)]
-    for key, body in _published_bodies("flow").items():
-        declared = (body or {}).get("variables") or {}
-        extra = [_json_field("variables", name, (spec or {}).get("type"))
-                 for name, spec in sorted(declared.items())]
-        out.append(_describe(get_dataset(f"instances:{key}"), extra))
-    for key, body in _published_bodies("form").items():
-        props = ((body or {}).get("schema") or {}).get("properties") or {}
-        extra = [_json_field("data", name, (spec or {}).get("type"))
-                 for name, spec in sorted(props.items()) if isinstance(spec, dict)]
-        out.append(_describe(get_dataset(f"submissions:{key}"), extra))
+    for kind in ("instances", "submissions"):
+        for key in _published_bodies(JSON_SOURCES[kind][0]):
+            name = f"{kind}:{key}"
+            out.append(_describe(get_dataset(name), _declared_fields(name)))
     return out
+
+
+def _declared_fields(dataset_name: str) -> list[dict[str, str]]:
+    """The JSON fields a published flow declares (`variables`) or a form defines (its
+    schema's properties), typed from their declaration."""
+    kind, _, key = dataset_name.partition(":")
+    if kind not in JSON_SOURCES:
+        return []
+    definition_kind, prefix = JSON_SOURCES[kind]
+    body = _published_bodies(definition_kind).get(key) or {}
+    declared = body.get("variables") if kind == "instances" else \
+        (body.get("schema") or {}).get("properties")
+    return [_json_field(prefix, name, spec.get("type"))
+            for name, spec in sorted((declared or {}).items()) if isinstance(spec, dict)]
 
 
 def known_roles() -> list[str]:
@@ -110,6 +121,12 @@ def preview_widget(title: str, body: Any, widget_id: str) -> dict[str, Any]:
         raise DefinitionInvalid([ErrorDetail(at, exc.reason)]) from None
     except ValidationFailed as exc:
         raise DefinitionInvalid([ErrorDetail(at, e.reason) for e in exc.errors]) from None
+    except sa.exc.DBAPIError as exc:
+        # e.g. a sum over a JSON value that holds text: only the data can tell.
+        db.session.rollback()
+        reason = str(exc.orig).splitlines()[0][:200] if exc.orig else "the query failed"
+        detail = ErrorDetail(at, f"the database cannot run it: {reason}")
+        raise DefinitionInvalid([detail]) from None
     table = SimpleNamespace(frame=view.frame, dims=view.dims, drillable=False)
     html = render_template("builder/dashboard_preview.html", view=view, w=view.widget,
                            table=table, filters=spec.filters)
@@ -140,14 +157,18 @@ def _widget_problems(widget: dict[str, Any], at: str) -> tuple[Dataset | None, l
     except DefinitionError as exc:
         return None, [ErrorDetail(f"{at}/dataset", exc.reason)]
     kind, _, key = widget["dataset"].partition(":")
-    if key and key not in _published_bodies("flow" if kind == "instances" else "form"):
-        what = "flow" if kind == "instances" else "form"
+    if kind in JSON_SOURCES and key not in _published_bodies(JSON_SOURCES[kind][0]):
+        what = JSON_SOURCES[kind][0]
         return dataset, [ErrorDetail(f"{at}/dataset", f"no published {what} is called {key!r}")]
     errors = []
+    declared = {f["name"]: f["kind"] for f in _declared_fields(widget["dataset"])}
     for j, measure in enumerate(widget["measures"]):
+        number = measure["agg"] not in ("count", "rate")
         if measure.get("field"):
-            errors += _field(dataset, measure["field"], f"{at}/measures/{j}/field",
-                             number=measure["agg"] not in ("count", "rate"))
+            errors += _field(dataset, measure["field"], f"{at}/measures/{j}/field", number)
+        if number and declared.get(measure.get("field"), "number") != "number":
+            errors.append(ErrorDetail(f"{at}/measures/{j}/field",
+                                      f"the field {measure['field']!r} is not a number"))
         if "where" in measure:
             errors += _condition(dataset, measure["where"], f"{at}/measures/{j}/where")
     for j, dim in _dimensions(widget):

@@ -174,3 +174,36 @@ def test_definition_pages_link_the_dashboard_designer(client, app):
     assert "/builder/dashboards/ops.board/design" in page
     listing = client.get("/builder/").get_data(as_text=True)
     assert "/builder/dashboards/ops.board/design" in listing
+
+
+def test_submissions_of_a_published_form_offer_its_typed_fields(client, app):
+    from app.models import Submission
+    from app.services import definitions
+
+    form = {"schema": {"type": "object", "properties": {"note": {"type": "string"},
+                                                        "amount": {"type": "number"}}},
+            "ui": {"sections": [{"id": "main", "title": "Claim", "fields": ["note", "amount"]}]},
+            "i18n": {"en": {}}}
+    definitions.save_draft("form", "claims.form", "Claim", form)
+    definitions.publish("form", "claims.form")
+    for i, amount in enumerate((12.5, 30)):
+        db.session.add(Submission(public_id=f"s{i}", form_key="claims.form", form_version=1,
+                                  data={"note": "hello", "amount": amount}))
+    db.session.commit()
+    headers = auth()
+    catalogue = client.get(f"{API}/builder/dashboards/ops.board", headers=headers).json
+    claims = next(d for d in catalogue["context"]["datasets"]
+                  if d["name"] == "submissions:claims.form")
+    kinds = {f["name"]: f["kind"] for f in claims["fields"]}
+    assert kinds["data.amount"] == "number" and kinds["data.note"] == "string"
+    body = {"widgets": [{"id": "paid", "title": "Claimed", "dataset": "submissions:claims.form",
+                         "chart": "kpi", "measures": [{"id": "s", "agg": "sum",
+                                                       "field": "data.amount"}]}]}
+    kpi = client.post(f"{API}/builder/dashboards/preview", json={"body": body, "widget": "paid"},
+                      headers=headers)
+    assert kpi.status_code == 200 and '<p class="kpi-value">42.50</p>' in kpi.json["html"]
+    body["widgets"][0]["measures"][0]["field"] = "data.note"
+    text = client.post(f"{API}/builder/dashboards/preview", json={"body": body, "widget": "paid"},
+                       headers=headers)
+    assert text.status_code == 422
+    assert "not a number" in details(text)["/widgets/0/measures/0/field"]
