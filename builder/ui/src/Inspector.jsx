@@ -110,6 +110,9 @@ function Service({ config, set, context }) {
       <MappingEditor label="Output" name="output" mapping={config.output} variables={context.variables} targetHint="variable"
         sourceHint="result path, e.g. refund.id" onChange={(v) => set("output", v)} />
       <Choice label="On error" name="on_error" value={config.on_error || "incident"} options={[["incident", "open an incident"], ["edge", "follow the error edge"]]} onChange={(v) => set("on_error", v)} />
+      {config.on_error === "edge" && (
+        <Text label="Store the error in" name="error_output" placeholder="variable, e.g. refund_error" value={config.error_output} onChange={(v) => set("error_output", v)} />
+      )}
     </>
   );
 }
@@ -142,6 +145,7 @@ function Wait({ config, set }) {
         <>
           <Text label="Message name" name="message_name" value={config.message?.name} onChange={(v) => set("message", { ...config.message, name: v })} />
           <Text label="Correlate on variable" name="message_correlate" value={config.message?.correlate} onChange={(v) => set("message", { ...config.message, correlate: v })} />
+          <Text label="Store its data in" name="message_output" placeholder="variable, e.g. scan" value={config.message?.output} onChange={(v) => set("message", put(config.message, "output", v))} />
         </>
       )}
     </>
@@ -174,7 +178,19 @@ function Simple({ node, config, set, context }) {
     case "parallel":
       return <Choice label="Mode" name="mode" value={config.mode} options={[["split", "split into branches"], ["join", "join: wait for all"]]} onChange={(v) => set("mode", v)} />;
     case "subflow":
-      return <KeyChoice label="Flow" name="flow" value={config.flow} keys={context.flows} onChange={(v) => set("flow", v)} />;
+      return (
+        <>
+          <KeyChoice label="Flow" name="flow" value={config.flow} keys={context.flows} onChange={(v) => set("flow", v)} />
+          <MappingEditor label="Subflow input" name="subflow_input" mapping={config.input} variables={context.variables} targetHint="its variable"
+            sourceHint="variable, e.g. item.sku" onChange={(v) => set("input", v)} />
+          <MappingEditor label="Subflow output" name="subflow_output" mapping={config.output} variables={context.variables} targetHint="variable"
+            sourceHint="its result path, or $ for all" onChange={(v) => set("output", v)} />
+          <label className="fl-check">
+            <input type="checkbox" name="subflow_wait" checked={config.wait !== false} onChange={(e) => set("wait", e.target.checked ? undefined : false)} />
+            Wait for it to end
+          </label>
+        </>
+      );
     case "notify":
       return (
         <>
