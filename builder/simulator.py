@@ -49,6 +49,8 @@ MAX_VARIABLES_CHARS = 50_000
 MAX_NODE_ENTRIES = 20_000
 MAX_RECORDS_PER_STEP = 200
 INSTANCE_ID = "test"
+#: Start dates allowed: deadlines are computed from them, and must stay representable.
+YEARS = (1970, 2999)
 
 
 class SimulationInvalid(FormloomError):
@@ -126,6 +128,9 @@ def simulate(
             raise SimulationInvalid([refused.detail]) from None
         except FlowError as err:  # the engine refused it: a wrong outcome, an ended run
             raise SimulationInvalid([ErrorDetail(at, str(err))]) from None
+        except OverflowError:  # a deadline past the year 9999, e.g. after many timers
+            raise SimulationInvalid(
+                [ErrorDetail(at, "a date in this run is out of range")]) from None
         state = step.state
         _remember(pending, step.effects, state)
         entered = [r.node_id for r in step.log if r.type == "node_entered"]
@@ -173,6 +178,9 @@ def _check_inputs(variables: Any, choices: Any, started_at: datetime) -> None:
             "/choices", f"a test run takes at most {MAX_CHOICES} choices; reset it"))
     if not isinstance(started_at, datetime) or started_at.utcoffset() is None:
         problems.append(ErrorDetail("/started_at", "must be a date-time with a time zone"))
+    elif not YEARS[0] <= started_at.year <= YEARS[1]:
+        problems.append(
+            ErrorDetail("/started_at", f"must be within the years {YEARS[0]}-{YEARS[1]}"))
     if problems:
         raise SimulationInvalid(problems)
 

@@ -274,6 +274,9 @@ def test_bad_bodies_and_inputs_are_refused_with_pointers():
     with pytest.raises(SimulationInvalid) as excinfo:
         simulate(review_flow(), [], {}, started_at=datetime(2026, 3, 2))
     assert pointers(excinfo) == ["/variables", "/choices", "/started_at"]
+    with pytest.raises(SimulationInvalid) as excinfo:
+        simulate(review_flow(), {}, [], started_at=datetime(9999, 12, 31, tzinfo=UTC))
+    assert pointers(excinfo) == ["/started_at"]
 
 
 def test_bounds_on_size_choices_and_endless_loops(monkeypatch):
