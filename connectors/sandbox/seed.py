@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-CURRENCY_EXPONENT = {"EUR": 2, "GBP": 2, "USD": 2, "AUD": 2, "CNY": 2, "JPY": 0}
+CURRENCY_EXPONENT = {"EUR": 2, "GBP": 2, "USD": 2, "AUD": 2, "CAD": 2, "CNY": 2, "JPY": 0}
 
 
 def _line(sku, name, qty, price, hs, weight, origin):
@@ -89,6 +89,7 @@ _ORDERS: tuple[dict[str, Any], ...] = (
      "country": "DE", "currency": "EUR", "tier": "standard", "delivered_days_ago": 10,
      "address": {"line1": "Schönhauser Allee 36", "city": "Berlin", "postal_code": "10435"},
      "lines": [_line("TS-BAS-M", "Basic T-shirt, M", 1, "40.00", "6109.10", "0.200", "PT")],
+     "shipping": {"method": "standard", "amount": "4.95", "standard_rate": "4.95"},
      "returns": []},
     {"number": "SO-FR-10955", "email": "camille.durand@example.fr", "name": "Camille Durand",
      "country": "FR", "currency": "EUR", "tier": "standard", "delivered_days_ago": 8,
@@ -115,6 +116,35 @@ _ORDERS: tuple[dict[str, Any], ...] = (
                  "postal_code": "13100"},
      "lines": [_line("HP-ANC-200", "Wireless headphones", 1, "180.00", "8518.30", "0.300",
                      "CN")],
+     "returns": []},
+    # Refund scenarios (RETURNS.md R2-R4, R11-R13): shipping paid, line not returned, an
+    # opened laptop (category electronics: restocking fee in the US), a CAD order.
+    {"number": "SO-FR-11230", "email": "lea.petit@example.fr", "name": "Léa Petit",
+     "country": "FR", "currency": "EUR", "tier": "standard", "delivered_days_ago": 12,
+     "address": {"line1": "9 rue Sainte-Catherine", "city": "Bordeaux", "postal_code": "33000"},
+     "lines": [_line("DR-LIN-38", "Linen summer dress, 38", 1, "60.00", "6204.49", "0.350",
+                     "PT")],
+     "shipping": {"method": "express", "amount": "9.90", "standard_rate": "4.95"},
+     "returns": []},
+    {"number": "SO-UK-20415", "email": "amelia.clarke@example.co.uk", "name": "Amelia Clarke",
+     "country": "GB", "currency": "GBP", "tier": "standard", "delivered_days_ago": 20,
+     "address": {"line1": "14 Park Row", "city": "Leeds", "postal_code": "LS1 5HD"},
+     "lines": [_line("KN-MER-M", "Merino jumper, M", 1, "85.00", "6110.11", "0.400", "CN"),
+               _line("SK-WOL-2", "Wool socks, 2 pairs", 1, "35.00", "6115.94", "0.150", "CN")],
+     "returns": []},
+    {"number": "SO-US-30890", "email": "daniel.brooks@example.com", "name": "Daniel Brooks",
+     "country": "US", "currency": "USD", "tier": "standard", "delivered_days_ago": 8,
+     "address": {"line1": "75 State St", "city": "Boston", "postal_code": "02109",
+                 "state": "MA"},
+     "lines": [{**_line("LT-AIR-14", "Ultrabook laptop, 14 in", 1, "600.00", "8471.30",
+                        "1.300", "CN"), "category": "electronics"}],
+     "returns": []},
+    {"number": "SO-CA-60135", "email": "sophie.tremblay@example.ca", "name": "Sophie Tremblay",
+     "country": "CA", "currency": "CAD", "tier": "standard", "delivered_days_ago": 9,
+     "address": {"line1": "1200 rue Sainte-Catherine O", "city": "Montréal",
+                 "postal_code": "H3B 1K9", "state": "QC"},
+     "lines": [_line("RJ-PAC-M", "Packable rain jacket, M", 1, "135.00", "6201.40", "0.450",
+                     "VN")],
      "returns": []},
 )
 
@@ -145,7 +175,9 @@ def build_order(raw: dict[str, Any], now: datetime) -> dict[str, Any]:
     ordered = (now - timedelta(days=(days or 0) + 4)).date()
     lines = [{**line, "line_total": str(Decimal(line["unit_price"]) * line["quantity"])}
              for line in raw["lines"]]
-    total = sum((Decimal(line["line_total"]) for line in lines), Decimal("0"))
+    shipping = raw.get("shipping")
+    total = sum((Decimal(line["line_total"]) for line in lines),
+                Decimal(shipping["amount"]) if shipping else Decimal("0"))
     return {
         "order_number": raw["number"],
         "state": "delivered" if delivered else "shipped",
@@ -159,6 +191,7 @@ def build_order(raw: dict[str, Any], now: datetime) -> dict[str, Any]:
                      "returns_90d": raw.get("returns_90d", 0),
                      "address": {**raw["address"], "country": raw["country"]}},
         "lines": lines,
+        "shipping": dict(shipping) if shipping else None,
         "return_history": list(raw["returns"]),
     }
 

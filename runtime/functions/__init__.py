@@ -88,4 +88,4 @@ def call(name: str, inputs: Any) -> dict[str, Any]:
 
 def _load() -> None:
     """Import the modules that register functions (once; imports are cached)."""
-    from runtime.functions import customs, lists, ratios, refund  # noqa: F401
+    from runtime.functions import customs, lists, ratios, refund, returned, text  # noqa: F401

@@ -46,7 +46,9 @@ def test_seed_covers_countries_and_currencies():
     assert {o["currency"] for o in orders} >= {"EUR", "GBP", "USD", "AUD", "CNY"}
     assert {o["customer"]["country"] for o in orders} >= {"DE", "FR", "GB", "US", "AU", "CN"}
     for order in orders:
-        total = sum(Decimal(line["unit_price"]) * line["quantity"] for line in order["lines"])
+        shipping = Decimal((order["shipping"] or {}).get("amount", "0"))
+        total = shipping + sum(Decimal(line["unit_price"]) * line["quantity"]
+                               for line in order["lines"])
         assert Decimal(order["amount_total"]) == total
         assert all(line["hs_code"] and Decimal(line["weight_kg"]) > 0 for line in order["lines"])
 
