@@ -112,9 +112,19 @@ def test_build_preview_reorder_publish_and_view_a_board(designer_page):
     page.mouse.up()
     expect(handle).to_have_attribute("data-width", "9")
 
+    # Board settings: managers only, and a reason filter above the widgets.
+    page.get_by_role("tab", name="Board settings").click()
+    page.get_by_label("Role manager").check()
+    page.get_by_role("button", name="+ Add filter").click()
+    page.get_by_label("Filter 1 field").select_option("reason")
+    page.get_by_label("Filter 1 options").fill("size, damaged")
+    page.get_by_label("Filter 1 label").fill("Why")
+    shot(page, "3-board-settings")
+    expect(page.locator(".fl-ok")).to_have_text("No errors: ready to publish.")
+
     page.get_by_role("button", name="Publish").click()
     expect(page.get_by_test_id("status")).to_contain_text("v1 published")
-    shot(page, "3-published")
+    shot(page, "4-published")
 
     # A manager opens the board: the same widgets, in the new order, drawn.
     page.context.clear_cookies()
@@ -126,7 +136,9 @@ def test_build_preview_reorder_publish_and_view_a_board(designer_page):
     assert widgets.evaluate_all("els => els.map(e => e.dataset.widget)") == ["widget_2", "total"]
     expect(widgets.first).to_have_class("widget w-9 chart-bar")
     expect(page.locator('[data-widget="widget_2"] .figure .bars .point')).to_have_count(4)
+    page.locator("#f-reason summary").click()
+    expect(page.get_by_role("checkbox", name="damaged")).to_be_visible()
     expect(page.locator('[data-widget="total"] .kpi-value')).to_have_text(
         f"{sum(counts.values()):,}")
-    shot(page, "4-board")
+    shot(page, "5-board")
     assert errors == []

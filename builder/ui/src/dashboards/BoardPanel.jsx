@@ -44,6 +44,15 @@ export default function BoardPanel({ body, context, issues, setBody }) {
     if (type === "date_range") filter.default = 90;
     setFilters([...filters, filter]);
   };
+  // A new field brings its own id, label (unless one was typed) and filter type.
+  const changeField = (i, name) => {
+    const field = fields.find((x) => x.name === name);
+    const type = typeFor(field?.kind);
+    const old = fields.find((x) => x.name === filters[i].field);
+    const label = !filters[i].label || filters[i].label === old?.label ? field?.label : filters[i].label;
+    const id = freeId(filters.filter((_, k) => k !== i).map((f) => f.id), slug(name));
+    setFilter(i, { id, field: name, type, label, default: type === "date_range" ? 90 : undefined, options: undefined });
+  };
   return (
     <div className="db-panel" aria-label="Board settings">
       <h2>Board</h2>
@@ -65,7 +74,7 @@ export default function BoardPanel({ body, context, issues, setBody }) {
           <div className="db-filter" key={i} data-filter={f.id}>
             <div className="db-row">
               <input aria-label={`Filter ${i + 1} label`} placeholder="label" value={f.label || ""} onChange={(e) => setFilter(i, { label: e.target.value || undefined })} />
-              <select aria-label={`Filter ${i + 1} field`} value={f.field} onChange={(e) => { const field = fields.find((x) => x.name === e.target.value); const type = typeFor(field?.kind); setFilter(i, { field: e.target.value, type, default: type === "date_range" ? 90 : undefined, options: undefined }); }}>
+              <select aria-label={`Filter ${i + 1} field`} value={f.field} onChange={(e) => changeField(i, e.target.value)}>
                 {!fields.some((x) => x.name === f.field) && <option value={f.field}>{f.field}</option>}
                 {fields.map((x) => <option key={x.name} value={x.name}>{x.label} ({x.name})</option>)}
               </select>
@@ -77,7 +86,7 @@ export default function BoardPanel({ body, context, issues, setBody }) {
             {f.type === "date_range" && <label className="fl-field"><span>Default: the last … days</span>
               <input type="number" min="1" aria-label={`Filter ${i + 1} default days`} value={f.default ?? ""} onChange={(e) => setFilter(i, { default: e.target.value ? Number(e.target.value) : undefined })} /></label>}
             {(f.type === "select" || f.type === "multiselect") && <label className="fl-field"><span>Options (comma-separated)</span>
-              <OptionsInput label={`Filter ${i + 1} options`} options={f.options} onChange={(options) => setFilter(i, { options })} /></label>}
+              <OptionsInput key={f.field} label={`Filter ${i + 1} options`} options={f.options} onChange={(options) => setFilter(i, { options })} /></label>}
             <Errors issues={issues} at={`/filters/${i}`} />
           </div>
         ))}
