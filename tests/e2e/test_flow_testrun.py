@@ -144,6 +144,10 @@ def test_a_test_run_moves_the_token_to_the_end_then_two_steps_copy_with_their_ar
     node(page, "user_task_1").wait_for()
     node(page, "decision_1").wait_for()
     shot(page, "3-pasted")
+    page.get_by_role("button", name="Test run").click()  # the drawing changed: a fresh run
+    expect(panel.get_by_role("button", name="Start test run")).to_be_visible()
+    assert run_mark(page, "review") == ""
+    page.get_by_role("button", name="Stop test run").click()
     page.get_by_role("tab", name="JSON").click()
     body = json.loads(page.get_by_label("Flow JSON").input_value())
     pasted = [e for e in body["edges"] if e["from"] == "user_task_1"]

@@ -205,7 +205,12 @@ function Canvas({ api, config, initial }) {
   }, [history, copy, paste, copyIdsNow, hasClip, testing]);
 
   const toggleTestRun = () => {
-    if (!testing) { setTab("canvas"); setSelection(null); }
+    if (!testing) {
+      setTab("canvas");
+      setSelection(null);
+      // A run of an earlier drawing would mark the wrong arrows: start afresh after edits.
+      if (testRun.running && testRun.run.body !== doc.body) testRun.reset();
+    }
     setTesting(!testing);
   };
 
