@@ -66,3 +66,18 @@ def test_r18_declined_refund_goes_to_finance_and_a_retry_refunds_once(returns_ap
     assert refunds() == [(4495, "EUR")]
     assert db.session.scalar(db.select(db.func.count()).select_from(Task).where(
         Task.node_id == "refund_failed")) == 2
+
+
+def test_r18_finance_settles_a_declined_refund_as_store_credit(returns_app, client):
+    _app, staff = returns_app
+    request_return(client, "SO-DE-10630", "max.mueller@example.de", reason="size")
+    settle()
+    carrier_scan(client)
+    _payment_mode(client, "decline")
+    warehouse_grades(client, staff["warehouse_eu"], "A")
+    answer_task(client, staff["finance"], open_task("refund_failed"), "store_credit")
+    case = the_case()
+    assert case.status == "completed" and refunds() == []
+    refund = case.variables["refund"]
+    assert (refund["amount"], refund["currency"], refund["method"], refund["status"]) == \
+        ("49.45", "EUR", "store_credit", "issued")  # 44.95 + 10% store-credit bonus
