@@ -52,11 +52,14 @@ class Processes:
                                 stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
 
     def start_gunicorn(self, port: int, workers: int, *, threads: int = 4,
-                       name: str = "gunicorn", env: dict[str, str] | None = None) -> None:
+                       keep_alive: int | None = None, name: str = "gunicorn",
+                       env: dict[str, str] | None = None) -> None:
+        """`keep_alive`: seconds an idle client connection stays open (gunicorn: 2)."""
+        extra = ["--keep-alive", str(keep_alive)] if keep_alive else []
         self.servers.append(self._popen([
             sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
             "--workers", str(workers), "--worker-class", "gthread", "--threads", str(threads),
-            "--timeout", "60", "--pythonpath", str(ROOT), "--log-level", "warning",
+            "--timeout", "60", *extra, "--pythonpath", str(ROOT), "--log-level", "warning",
             "wsgi:app"], name, env))
 
     def spawn_worker(self, queue: str, index: int | None = None) -> subprocess.Popen:

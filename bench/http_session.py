@@ -3,6 +3,11 @@
 Redirects are not followed: the run reads `Location` itself (a submit's 302 names the
 case), as it must to tell an accepted submit from a page that only looks fine. Only
 127.0.0.1 is ever contacted.
+
+Like a browser, a request sent on a reused keep-alive connection that the server closed
+without answering a single byte (it timed the idle connection out as the request went
+out) is sent once more on a new connection; `reconnects` counts those, and the run
+reports them. Any other failure, or a second one, is an answer of status 0.
 """
 
 from __future__ import annotations
@@ -20,6 +25,10 @@ HIDDEN = re.compile(r'<input type="hidden" name="([a-z_]+)" value="([^"]*)"')
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
+#: How a server's close of an idle keep-alive connection shows when a request meets it.
+EMPTY_CLOSE = (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError)
+
+
 @dataclass
 class Reply:
     status: int  # 0: no answer (connection refused, reset or timed out)
@@ -35,6 +44,8 @@ class Session:
         self.port, self.timeout = port, timeout
         self.cookies: dict[str, str] = {}
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+        self.reused = False  # the connection has answered a request already
+        self.reconnects = 0
 
     def fresh(self) -> None:
         self.cookies.clear()
@@ -55,14 +66,26 @@ class Session:
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         started = time.perf_counter()
-        try:
-            self.conn.request(method, path, body=body, headers=headers)
-            response = self.conn.getresponse()
-            text = response.read().decode("utf-8", "replace")
-        except (OSError, http.client.HTTPException) as err:
-            self.conn.close()
-            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
-            return Reply(0, "", f"{type(err).__name__}: {err}", time.perf_counter() - started)
+        for attempt in (1, 2):
+            answered = False
+            try:
+                self.conn.request(method, path, body=body, headers=headers)
+                response = self.conn.getresponse()
+                answered = True
+                text = response.read().decode("utf-8", "replace")
+                break
+            except (OSError, http.client.HTTPException) as err:
+                closed_idle = isinstance(err, EMPTY_CLOSE) and self.reused and not answered
+                self.conn.close()
+                self.conn = http.client.HTTPConnection("127.0.0.1", self.port,
+                                                       timeout=self.timeout)
+                self.reused = False
+                if attempt == 1 and closed_idle:
+                    self.reconnects += 1
+                    continue
+                return Reply(0, "", f"{type(err).__name__}: {err}",
+                             time.perf_counter() - started)
+        self.reused = not response.will_close
         seconds = time.perf_counter() - started
         for header in response.msg.get_all("Set-Cookie") or ():
             name, _, rest = header.partition("=")

@@ -58,6 +58,7 @@ from load_clients import FLOW, SCENARIOS, Stop, Tally, one_return, run_process
 
 BUNDLE = ROOT / "seed_templates" / "cross_border_returns"
 REDIS_URL = os.environ.get("FORMLOOM_LOAD_REDIS_URL", "redis://127.0.0.1:6379/12")
+KEEP_ALIVE = 10  # seconds, as a proxy in front would keep them (gunicorn's own default: 2)
 
 
 @dataclass
@@ -96,8 +97,10 @@ def run(settings: Settings) -> dict:
                           RATELIMIT_ENABLED="false")
         processes = Processes(env, workdir, settings.log)
         try:
-            processes.start_gunicorn(port, settings.gunicorn_workers, threads=settings.threads)
-            processes.start_gunicorn(sandbox_port, 1, threads=8, name="sandbox")
+            processes.start_gunicorn(port, settings.gunicorn_workers, threads=settings.threads,
+                                     keep_alive=KEEP_ALIVE)
+            processes.start_gunicorn(sandbox_port, 1, threads=8, keep_alive=KEEP_ALIVE,
+                                     name="sandbox")
             wait_for_port(port, deadline)
             wait_for_port(sandbox_port, deadline, "the sandbox's gunicorn")
             return _run(settings, env, processes, port, sandbox_port, queue, deadline)
@@ -209,20 +212,21 @@ def _drive(settings: Settings, port: int, people: list, password: str) -> list[d
 
 def _drain(settings: Settings, deadline: float) -> None:
     """Until no work is pending and every unfinished case waits for a person or for an
-    outside event with a timer set (or `drain` seconds pass)."""
+    outside event (a message or a timer; or `drain` seconds pass)."""
     from app.extensions import db
-    from app.models import FlowInstance, OutboxEntry, Task, Timer
+    from app.models import FlowInstance, MessageWait, OutboxEntry, Task, Timer
 
     open_task = db.select(Task.id).where(Task.instance_id == FlowInstance.id,
                                          Task.status.in_(("open", "claimed"))).exists()
     timer_set = db.select(Timer.id).where(Timer.instance_id == FlowInstance.id,
                                           Timer.fired_at.is_(None),
                                           Timer.cancelled_at.is_(None)).exists()
+    message = db.select(MessageWait.id).where(MessageWait.instance_id == FlowInstance.id).exists()
     pending = db.select(OutboxEntry.id).where(OutboxEntry.instance_id == FlowInstance.id,
                                               OutboxEntry.status == "pending").exists()
     busy_cases = (db.select(db.func.count()).select_from(FlowInstance).where(
         FlowInstance.status.in_(("running", "waiting")),
-        pending | ~(open_task | timer_set)))
+        pending | ~(open_task | timer_set | message)))
     give_up = min(deadline, time.monotonic() + settings.drain)
     while time.monotonic() < give_up:
         busy = db.session.scalar(busy_cases)
@@ -249,7 +253,8 @@ def _report(settings: Settings, results: list[dict]) -> dict:
     requests = sum(r["requests"] for r in routes.values())
     return {"bench": "load", "clients": settings.clients, "seconds": settings.seconds,
             "requests": requests, "rps": round(requests / settings.seconds, 1),
-            "errors": sum(r["errors"] for r in routes.values()), "routes": routes,
+            "errors": sum(r["errors"] for r in routes.values()),
+            "reconnects": sum(r["reconnects"] for r in results), "routes": routes,
             "error_samples": [s for r in results for s in r["samples"]][:8]}
 
 

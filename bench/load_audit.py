@@ -5,8 +5,8 @@
 * every task completion the inbox accepted is recorded: the task is completed, with the
   outcome posted, by the agent who posted it;
 * every case is finished (completed or rejected), waits for a person (an open task) or
-  for an outside event with a timer set (the carrier's first scan, reminded and
-  cancelled by timers), once the queue has drained. A case with work due and not done
+  for an outside event (a message wait, e.g. the carrier's first scan, or a timer set),
+  once the queue has drained. A case with work due and not done
   (a pending outbox row, a timer past due) is `stuck`; one with nothing that could
   move it is `lost`; open incidents are counted apart.
 
@@ -27,7 +27,16 @@ OVERDUE_SECONDS = 10  # a due timer not fired after this long is stuck (the swee
 
 def audit(accepted: list[str], completed: list[tuple[int, str, str]], flow_key: str) -> dict:
     from app.extensions import db
-    from app.models import FlowInstance, Incident, OutboxEntry, Submission, Task, Timer, utcnow
+    from app.models import (
+        FlowInstance,
+        Incident,
+        MessageWait,
+        OutboxEntry,
+        Submission,
+        Task,
+        Timer,
+        utcnow,
+    )
     from app.portal.cases import start_token_of
 
     db.session.rollback()  # a fresh snapshot
@@ -55,6 +64,7 @@ def audit(accepted: list[str], completed: list[tuple[int, str, str]], flow_key: 
     unfired = Timer.fired_at.is_(None) & Timer.cancelled_at.is_(None)
     overdue_at = utcnow() - timedelta(seconds=OVERDUE_SECONDS)
     timers = _instance_ids(db.select(Timer.instance_id).where(unfired), Timer.instance_id, ids)
+    timers |= _instance_ids(db.select(MessageWait.instance_id), MessageWait.instance_id, ids)
     overdue = _instance_ids(db.select(Timer.instance_id).where(
         unfired, Timer.due_at < overdue_at), Timer.instance_id, ids)
     statuses = Counter(row.status for row in cases.values())
@@ -68,7 +78,7 @@ def audit(accepted: list[str], completed: list[tuple[int, str, str]], flow_key: 
         elif row.id in open_tasks:
             state = "for_staff"
         elif row.id in timers:
-            state = "for_event"  # e.g. the carrier's first scan, with its reminder timer
+            state = "for_event"  # a message (the carrier's first scan) or a timer
         else:
             state = "unmovable"
         waits[state] += 1
