@@ -41,30 +41,47 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 ADMIN_URL = os.environ.get("FORMLOOM_BENCH_POSTGRES_URL",
                            "postgresql://postgres@127.0.0.1:5432/test")
-BOARD = Path(__file__).resolve().parents[1] / "app/reports/boards/returns_operations.json"
+BOARD = (Path(__file__).resolve().parents[1]
+         / "seed_templates/cross_border_returns/dashboards/returns.operations.json")
 
 HAND_SQL = {
     "returns": "SELECT count(*) FROM report_returns "
                "WHERE created_at >= :a AND created_at < :b",
-    "refunded": "SELECT sum(refund_amount) FROM report_returns "
-                "WHERE created_at >= :a AND created_at < :b",
+    "open": "SELECT count(*) FILTER (WHERE status IN ('running', 'waiting', 'incident')) "
+            "FROM report_returns WHERE created_at >= :a AND created_at < :b",
     "cycle": "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY cycle_hours) "
              "FROM report_returns WHERE created_at >= :a AND created_at < :b",
     "sla": "SELECT avg(CASE WHEN sla_breached THEN 1.0 ELSE 0.0 END) FROM report_returns "
-           "WHERE created_at >= :a AND created_at < :b",
+           "WHERE created_at >= :a AND created_at < :b AND refunded_at IS NOT NULL",
+    "by_stage": "SELECT stage, count(*) AS n FROM report_returns "
+                "WHERE created_at >= :a AND created_at < :b "
+                "AND status IN ('running', 'waiting', 'incident') "
+                "GROUP BY stage ORDER BY n DESC, stage",
+    "backlog": "SELECT warehouse, stage, count(*) AS n FROM report_returns "
+               "WHERE created_at >= :a AND created_at < :b "
+               "AND status IN ('running', 'waiting', 'incident') "
+               "GROUP BY warehouse, stage ORDER BY n DESC, warehouse, stage",
+    "cycle_trend": "SELECT date_trunc('week', refunded_at AT TIME ZONE 'UTC') AS w, "
+                   "percentile_cont(0.5) WITHIN GROUP (ORDER BY cycle_hours), "
+                   "percentile_cont(0.9) WITHIN GROUP (ORDER BY cycle_hours) "
+                   "FROM report_returns WHERE created_at >= :a AND created_at < :b "
+                   "AND refunded_at IS NOT NULL GROUP BY w ORDER BY w",
+    "sla_breaches": "SELECT warehouse, count(*) FILTER (WHERE sla_breached) AS n "
+                    "FROM report_returns WHERE created_at >= :a AND created_at < :b "
+                    "AND refunded_at IS NOT NULL GROUP BY warehouse ORDER BY n DESC, warehouse",
+    "per_day": "SELECT date_trunc('day', created_at AT TIME ZONE 'UTC') AS d, count(*) "
+               "FROM report_returns WHERE created_at >= :a AND created_at < :b "
+               "GROUP BY d ORDER BY d",
     "by_country": "SELECT country, count(*) AS n FROM report_returns "
                   "WHERE created_at >= :a AND created_at < :b "
                   "GROUP BY country ORDER BY n DESC, country",
-    "weekly": "SELECT date_trunc('week', created_at AT TIME ZONE 'UTC') AS w, count(*) "
-              "FROM report_returns WHERE created_at >= :a AND created_at < :b "
-              "GROUP BY w ORDER BY w",
-    "top_skus": "SELECT sku, count(*) AS n, sum(refund_amount), "
-                "percentile_cont(0.5) WITHIN GROUP (ORDER BY cycle_hours), "
-                "percentile_cont(0.9) WITHIN GROUP (ORDER BY cycle_hours) "
-                "FROM report_returns WHERE created_at >= :a AND created_at < :b "
-                "GROUP BY sku ORDER BY n DESC, sku LIMIT 10",
+    "stages": "SELECT count(*), count(*) FILTER (WHERE approved_at IS NOT NULL), "
+              "count(*) FILTER (WHERE label_at IS NOT NULL), "
+              "count(*) FILTER (WHERE received_at IS NOT NULL OR returnless), "
+              "count(*) FILTER (WHERE refunded_at IS NOT NULL) "
+              "FROM report_returns WHERE created_at >= :a AND created_at < :b",
 }
-KPIS = ("returns", "refunded", "cycle", "sla")
+KPIS = ("returns", "open", "cycle", "sla")
 DRILL_SQL = ("SELECT reason, count(*) AS n FROM report_returns "
              "WHERE created_at >= :a AND created_at < :b AND country = :c "
              "GROUP BY reason ORDER BY n DESC, reason")

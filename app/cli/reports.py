@@ -16,8 +16,11 @@ from app.models import InstanceEvent
 from app.reports import demo, projector, schedules
 from app.reports.tables import BUILT_IN_PROJECTIONS, TABLES
 from app.services import definitions
+from app.services.bundles import MANIFEST
 
-BOARDS_DIR = Path(__file__).parents[1] / "reports" / "boards"
+#: The returns boards ship in the returns template bundle (one source of truth: they
+#: import and export with it, and a builder edits them like any definition).
+BOARDS_BUNDLE = Path(__file__).parents[2] / "seed_templates" / "cross_border_returns"
 
 
 @click.group("reports", help="Report projections and boards.")
@@ -61,19 +64,28 @@ def send_scheduled() -> None:
 @command.command("install-boards")
 @with_appcontext
 def install_boards_command() -> None:
-    """Publish the built-in returns boards (a no-op when they are already current)."""
+    """Publish the returns template's boards that are not published yet."""
     for key in install_boards():
         click.echo(f"published {key}")
 
 
 def install_boards() -> list[str]:
+    """Publish each dashboard of the returns bundle that has no published version yet.
+
+    A board a manager has already changed is left alone; `formloom import` of the
+    bundle is how a newer shipped version replaces it.
+    """
     published = []
-    for path in sorted(BOARDS_DIR.glob("*.json")):
-        doc = json.loads(path.read_text(encoding="utf-8"))
-        row = definitions.save_draft("dashboard", doc["key"], doc["title"], doc["body"])
-        if row.status != "published":
-            definitions.publish("dashboard", doc["key"])
-            published.append(doc["key"])
+    manifest = json.loads((BOARDS_BUNDLE / MANIFEST).read_text(encoding="utf-8"))
+    for entry in manifest["definitions"]:
+        if entry["kind"] != "dashboard" or definitions.get_newest_version("dashboard",
+                                                                          entry["key"]):
+            continue
+        doc = json.loads((BOARDS_BUNDLE / entry["file"]).read_text(encoding="utf-8"))
+        definitions.save_draft("dashboard", doc["key"], doc["title"], doc["body"],
+                               schema_version=doc["schema_version"])
+        definitions.publish("dashboard", doc["key"])
+        published.append(doc["key"])
     db.session.commit()
     return published
 

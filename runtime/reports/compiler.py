@@ -21,6 +21,8 @@ from runtime.reports.spec import Dimension, Measure, Widget
 
 #: Result column labels for dimensions; measures use their own ids.
 DIM_LABELS = ("_d0", "_d1", "_d2")
+#: How a missing dimension value is shown; clicking it filters on "no value" (IS NULL).
+NONE_LABEL = "(none)"
 _PG_BUCKET = {"day": "'day'", "week": "'week'", "month": "'month'"}
 _SQLITE_BUCKET = {"day": ("date", ()), "week": ("date", ("'weekday 0'", "'-6 days'")),
                   "month": ("strftime", ("'%Y-%m-01'",))}
@@ -150,7 +152,7 @@ def drill_constraints(widget: Widget, path: Sequence[str]) -> list[Constraint]:
 
 def dimension_constraints(dim: Dimension, value: str) -> list[Constraint]:
     if dim.bucket is None:
-        return [Constraint(dim.field, "eq", value)]
+        return [Constraint(dim.field, "eq", None if value == NONE_LABEL else value)]
     start = parse_date(value)
     end = bucket_end(start, dim.bucket)
     return [Constraint(dim.field, "gte", start), Constraint(dim.field, "lt", end)]

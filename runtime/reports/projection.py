@@ -3,10 +3,16 @@
 A projection definition (JSON, e.g. `projections/returns.json`) names the flows that
 feed it and its columns. Each column takes its value from one place:
 
-* `from`: a path in the instance's variables (`order.country`), converted to the type;
+* `from`: a path in the instance's variables (`order.customer.country`), converted to
+  the type. A path may index a list (`items.0.sku`) or pick the first element whose
+  field equals an earlier column (`order.lines[sku=$sku].hs_code`). An optional `map`
+  translates the value (`match: prefix` takes the longest matching prefix, ignoring
+  dots, e.g. an HS code to a category), else `default`;
 * `on`: the time of the first (or `pick: last`) log record matching
-  `{"record": type, "node": id, "data": {key: value}}`;
-* `derive`: `hours_between [a, b]` or `over [column]` with `limit` (an SLA breach).
+  `{"record": type, "node": id, "data": {key: value}}`, or any of a list of those;
+* `derive`: computed after the others, in order (`runtime/reports/derive.py`):
+  `hours_between`, `over` (an SLA breach), `sum`, `list_sum`, `priced_total`,
+  `to_base` (with the definition's `rates` to its `base_currency`), `scaled`, `latest`.
 
 Every projection also has the case columns `public_id`, `case_number`, `instance_id`,
 `flow_version`, `status`, `created_at`, `closed_at` and `last_event_id`. `project_case`
@@ -17,15 +23,18 @@ row, which is what lets the projector re-run any batch without double-counting.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 
 from runtime.exceptions import DefinitionError
+from runtime.reports.derive import DERIVES
 
 BUILT_IN = ("public_id", "case_number", "instance_id", "flow_version", "status",
             "created_at", "closed_at", "last_event_id")
@@ -44,6 +53,8 @@ class Column:
     args: tuple[str, ...] = ()
     limit: float | None = None
     label: str = ""
+    #: Settings of `map` and of some derives (`steps`, `factors`, `key`, `default`, ...).
+    options: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -57,6 +68,9 @@ class ProjectionSpec:
     #: Columns carried in the `created_at` index on PostgreSQL (INCLUDE), so queries over
     #: a date range read the index only, never the wide rows.
     covering: tuple[str, ...] = ()
+    base_currency: str = ""
+    #: Reporting reference rates: one unit of a currency in `base_currency`.
+    rates: Mapping[str, Any] = field(default_factory=dict)
 
     def kinds(self) -> dict[str, str]:
         """Field name → kind for every column, built-in ones included (for datasets)."""
@@ -98,23 +112,35 @@ def load_projection(name: str) -> ProjectionSpec:
 
 
 def parse_projection(doc: Mapping[str, Any]) -> ProjectionSpec:
-    columns = []
+    columns: list[Column] = []
+    known = set(BUILT_IN)
+    plain = ("name", "type", "length", "from", "on", "pick", "derive", "args", "limit", "label")
     for i, raw in enumerate(doc["columns"]):
+        on = raw.get("on")
         col = Column(name=raw["name"], type=raw["type"], length=raw.get("length", 64),
-                     source=raw.get("from"), on=raw.get("on"), pick=raw.get("pick", "first"),
-                     derive=raw.get("derive"), args=tuple(raw.get("args", ())),
-                     limit=raw.get("limit"), label=raw.get("label", ""))
-        if col.name in BUILT_IN:
-            raise DefinitionError(f"/columns/{i}/name", f"{col.name!r} is a built-in column")
+                     source=raw.get("from"), on=tuple(on) if isinstance(on, list) else on,
+                     pick=raw.get("pick", "first"), derive=raw.get("derive"),
+                     args=tuple(raw.get("args", ())), limit=raw.get("limit"),
+                     label=raw.get("label", ""),
+                     options={k: v for k, v in raw.items() if k not in plain})
+        if col.name in known:
+            reason = "is a built-in column" if col.name in BUILT_IN else "is defined twice"
+            raise DefinitionError(f"/columns/{i}/name", f"{col.name!r} {reason}")
         if sum(x is not None for x in (col.source, col.on, col.derive)) != 1:
             raise DefinitionError(f"/columns/{i}", "give exactly one of from, on, derive")
         if col.type not in ("string", "number", "datetime", "bool"):
             raise DefinitionError(f"/columns/{i}/type", "must be string, number, datetime or bool")
+        if col.derive is not None and col.derive not in DERIVES:
+            raise DefinitionError(f"/columns/{i}/derive",
+                                  "must be one of " + ", ".join(sorted(DERIVES)))
+        known.add(col.name)
         columns.append(col)
     return ProjectionSpec(name=doc["name"], table=doc["table"], flows=tuple(doc["flows"]),
                           columns=tuple(columns), title=doc.get("title", doc["name"]),
                           indexes=tuple(tuple(ix) for ix in doc.get("indexes", ())),
-                          covering=tuple(doc.get("covering", ())))
+                          covering=tuple(doc.get("covering", ())),
+                          base_currency=doc.get("base_currency", ""),
+                          rates=dict(doc.get("rates", {})))
 
 
 def build_table(spec: ProjectionSpec, metadata: sa.MetaData, datetime_type: Any,
@@ -153,19 +179,22 @@ def project_case(spec: ProjectionSpec, case: CaseFacts, events: Iterable[EventFa
     ordered = sorted(events, key=lambda e: e.id)
     if ordered:
         row["last_event_id"] = ordered[-1].id
+    by_type: dict[str, list[EventFacts]] = {}
+    for event in ordered:
+        by_type.setdefault(event.type, []).append(event)
     for col in spec.columns:
         if col.source is not None:
-            row[col.name] = convert(col, _lookup(case.variables, col.source))
+            value = lookup(case.variables, col.source, row)
+            row[col.name] = convert(col, _mapped(col, value) if "map" in col.options else value)
         elif col.on is not None:
-            hits = [e.at for e in ordered if _matches(col.on, e)]
-            row[col.name] = (hits[0] if col.pick == "first" else hits[-1]) if hits else None
+            matchers = col.on if isinstance(col.on, tuple) else (col.on,)
+            hits = sorted((e.id, e.at) for m in matchers
+                          for e in (by_type.get(m["record"], ()) if m.get("record") else ordered)
+                          if _matches(m, e))
+            row[col.name] = (hits[0] if col.pick == "first" else hits[-1])[1] if hits else None
     for col in spec.columns:
-        if col.derive == "hours_between":
-            start, end = row.get(col.args[0]), row.get(col.args[1])
-            row[col.name] = (end - start).total_seconds() / 3600 if start and end else None
-        elif col.derive == "over":
-            value = row.get(col.args[0])
-            row[col.name] = value is not None and col.limit is not None and value > col.limit
+        if col.derive is not None:
+            row[col.name] = convert(col, DERIVES[col.derive](col, row, case.variables, spec))
     return row
 
 
@@ -181,7 +210,9 @@ def convert(col: Column, value: Any) -> Any:
         if col.type == "bool":
             return bool(value)
         if col.type == "datetime":
-            return datetime.fromisoformat(str(value)) if not isinstance(value, datetime) else value
+            if not isinstance(value, datetime):
+                value = datetime.fromisoformat(str(value))
+            return value if value.tzinfo else value.replace(tzinfo=UTC)
     except (TypeError, ValueError):
         return None
     if isinstance(value, dict | list):
@@ -189,13 +220,61 @@ def convert(col: Column, value: Any) -> Any:
     return str(value)[: col.length]
 
 
-def _lookup(variables: Mapping[str, Any], path: str) -> Any:
+def lookup(variables: Mapping[str, Any], path: str, row: Mapping[str, Any] | None = None) -> Any:
+    """The value at `path`; None when any step is missing.
+
+    Steps are dict keys, list indexes (`items.0`) or `key[field=$column]`: the first
+    element of the list at `key` whose `field` equals the row's `column` value.
+    """
     value: Any = variables
-    for part in path.split("."):
+    for part, index, select in _steps(path):
+        if isinstance(value, list):
+            value = value[index] if index is not None and index < len(value) else None
+            continue
         if not isinstance(value, dict):  # plain dicts only: abc checks cost ~1 µs each
             return None
-        value = value.get(part)
+        if select is None:
+            value = value.get(part)
+            continue
+        field_name, column = select
+        wanted = (row or {}).get(column)
+        items = value.get(part)
+        value = next((i for i in items if isinstance(i, dict) and wanted is not None
+                      and i.get(field_name) == wanted), None) if isinstance(items, list) else None
     return value
+
+
+_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+_SELECT = re.compile(rf"({_NAME})\[({_NAME})=\$({_NAME})\]")
+
+
+@lru_cache(maxsize=512)
+def _steps(path: str) -> tuple[tuple[str, int | None, tuple[str, str] | None], ...]:
+    """A path parsed once: (key, list index or None, (field, column) selector or None)."""
+    out = []
+    for part in path.split("."):
+        match = _SELECT.fullmatch(part)
+        if match is not None:
+            out.append((match.group(1), None, (match.group(2), match.group(3))))
+        else:
+            out.append((part, int(part) if part.isdigit() else None, None))
+    return tuple(out)
+
+
+def _mapped(col: Column, value: Any) -> Any:
+    """`map` applied to a value: exact, or the longest prefix (`match: prefix`)."""
+    table: Mapping[str, Any] = col.options["map"]
+    default = col.options.get("default")
+    if value is None or value == "":
+        return None  # unknown stays unknown; only unmapped values take the default
+    text = str(value)
+    if col.options.get("match") != "prefix":
+        return table.get(text, default)
+    text = text.replace(".", "").replace(" ", "")
+    for end in range(len(text), 0, -1):
+        if text[:end] in table:
+            return table[text[:end]]
+    return default
 
 
 def _matches(on: Mapping[str, Any], event: EventFacts) -> bool:

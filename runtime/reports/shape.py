@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from runtime.reports.compiler import DIM_LABELS
+from runtime.reports.compiler import DIM_LABELS, NONE_LABEL
 from runtime.reports.spec import Dimension, Widget
 
 
@@ -48,7 +48,7 @@ def pivot(frame: pd.DataFrame, measure: str) -> pd.DataFrame:
         return pd.DataFrame()
     table = frame.pivot_table(index="_d0", columns="_d1", values=measure, aggfunc="sum",
                               fill_value=0, sort=False)
-    series = sorted(table.columns, key=lambda c: (c == "(none)", str(c)))
+    series = sorted(table.columns, key=lambda c: (c == NONE_LABEL, str(c)))
     return table[series]
 
 
@@ -70,7 +70,7 @@ def kpi(current: pd.DataFrame, previous: pd.DataFrame | None, measure: str) -> K
 
 def _label(value: Any) -> Any:
     if value is None or (isinstance(value, float) and pd.isna(value)):
-        return "(none)"
+        return NONE_LABEL
     if isinstance(value, datetime):
         return value.date().isoformat()
     if isinstance(value, date):

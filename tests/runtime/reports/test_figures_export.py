@@ -93,24 +93,40 @@ def test_spec_refuses_duplicate_ids_and_bad_sort():
 def test_project_case_is_a_pure_fold():
     spec = load_projection("returns")
     t0 = datetime(2026, 3, 1, tzinfo=UTC)
+    lines = [{"sku": "HP-ANC-200", "unit_price": "180.00", "hs_code": "8518.30"},
+             {"sku": "CB-USB-C2", "unit_price": "12.50", "hs_code": "8544.42",
+              "supplier": "Dongguan Circuit Ltd"}]
+    variables = {"order": {"customer": {"country": "GB"}, "currency": "GBP", "lines": lines},
+                 "items": [{"sku": "CB-USB-C2", "quantity": 3}], "reason": "defective",
+                 "refund": {"amount": "37.50", "currency": "GBP", "method": "store_credit"},
+                 "inspection": {"grade": "C", "disposition": "refurbish"},
+                 "transit": {"first_scan_at": "2026-03-02T08:00:00Z",
+                             "delivered_at": "2026-03-06T00:00:00+00:00"}}
     facts = CaseFacts("p" * 32, "RMA-1", 7, 1, "completed", t0, t0 + timedelta(hours=300),
-                      {"country": "DE", "item_value": {"amount": "49.90", "currency": "EUR"},
-                       "refund": {"amount": 49.9}, "inspection": {"grade": "A"}})
+                      variables)
     events = [
-        EventFacts(3, "message_received", "wait", {"data": {"name": "parcel_received"}},
-                   t0 + timedelta(days=5)),
+        EventFacts(3, "node_entered", "routing", {"data": {}}, t0 + timedelta(hours=4)),
         EventFacts(1, "event", None, {"data": {"type": "started"}}, t0),
         EventFacts(2, "task_decided", "review", {"data": {"outcome": "approve"}},
-                   t0 + timedelta(hours=4)),
+                   t0 + timedelta(hours=3)),
         EventFacts(4, "service_succeeded", "refund", {"data": {}}, t0 + timedelta(hours=300)),
     ]
     row = project_case(spec, facts, events)
-    assert row["approved_at"] == t0 + timedelta(hours=4)
+    assert row["approved_at"] == t0 + timedelta(hours=3)  # the first of either record
     assert row["received_at"] == t0 + timedelta(days=5)
-    assert row["value"] == 49.9 and row["grade"] == "A" and row["sku"] is None
+    assert row["first_scan_at"] == datetime(2026, 3, 2, 8, tzinfo=UTC)
+    assert (row["country"], row["sku"], row["category"]) == ("GB", "CB-USB-C2", "electronics")
+    assert row["supplier"] == "Dongguan Circuit Ltd" and row["units"] == 3
+    assert row["value"] == 37.5 and row["value_eur"] == 43.88  # 37.50 x 1.17, half up
+    assert row["refund_eur"] == 43.88 and row["refund_method"] == "store_credit"
+    assert row["recovery_eur"] == 15.36 and row["cost"] is None  # no costs recorded
     assert row["cycle_hours"] == 300 and row["sla_breached"] is True
-    assert row["last_event_id"] == 4
+    assert row["stage"] == "refunded" and row["last_event_id"] == 4
     assert project_case(spec, facts, list(reversed(events))) == row  # order-independent
+    unknown = project_case(spec, CaseFacts("q" * 32, None, 8, 1, "waiting", t0, None,
+                                           {"items": [{"sku": "X", "quantity": 1}]}), [])
+    assert (unknown["sku"], unknown["category"], unknown["value"]) == ("X", None, None)
+    assert unknown["stage"] == "requested" and unknown["sla_breached"] is False
 
 
 def test_funnel_of_measures_shows_stages_in_order():
