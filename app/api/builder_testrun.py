@@ -21,6 +21,7 @@ from app.flows.specs import LazyCalendars, LazyTables
 from app.security import requires
 from builder.definitions import unknown_fields
 from builder.simulator import SimulationInvalid, simulate
+from builder.simulator_choices import FIELDS as CHOICE_FIELDS
 from runtime.exceptions import ErrorDetail
 
 #: Largest request the test run reads (the simulator bounds its parts again).
@@ -49,7 +50,7 @@ TEST_RUN_REQUEST = {
             "maxItems": 200,
             "description": "the user's choices so far, in order (see builder/simulator_choices.py)",
             "items": {"type": "object", "required": ["type"],
-                      "properties": {"type": {"type": "string"}}},
+                      "properties": {"type": {"enum": list(CHOICE_FIELDS)}}},
         },
         "started_at": {"type": "string", "format": "date-time",
                        "description": "from the first answer, so due times stay put"},
