@@ -85,6 +85,21 @@ def test_each_returns_board_renders_every_widget_and_drills_to_a_case(client, se
     assert "DEMO-" in client.get(case).get_data(as_text=True)
 
 
+def test_shipped_boards_pass_the_designer_check_and_install_never_overwrites(app):
+    from app.reports.designer import check_board
+
+    assert sorted(install_boards()) == sorted(DRILLED)
+    for key in DRILLED:
+        row = definitions.get_newest_version("dashboard", key)
+        assert check_board(row.body) == [], key
+    mine = {**row.body, "description": "Changed by our operations manager"}
+    definitions.save_draft("dashboard", row.key, row.title, mine)
+    definitions.publish("dashboard", row.key)
+    db.session.commit()
+    assert install_boards() == []
+    assert definitions.get_newest_version("dashboard", row.key).body == mine
+
+
 def test_drill_country_reason_sku_rows_case(client, seeded, manager):
     base = "/dashboards/returns.operations/widgets/by_country?period_from=2000-01-01"
     level1 = client.get(base + "&path=DE").get_data(as_text=True)

@@ -193,6 +193,15 @@ def test_drill_path_filters_each_level_then_rows(engine, data):
         drill_constraints(w, ["DE", "size", sku, "too deep"])
 
 
+def test_a_click_on_none_filters_on_missing_values(engine, data):
+    dataset, frame = data
+    w = widget("bar", dimensions=[{"field": "grade"}], drill={"levels": [{"field": "country"}]})
+    [label] = list(run(engine, w, dataset)["_d0"])  # no case of these has been graded yet
+    assert label == "(none)"
+    level = run(engine, w, dataset, drill_constraints(w, [label]), depth=1)
+    assert level["n"].sum() == len(frame)
+
+
 def test_date_bucket_drill_and_previous_period(engine, data):
     dataset, frame = data
     w = widget("line", dimensions=[{"field": "created_at", "bucket": "month"}],
