@@ -146,6 +146,19 @@ _ORDERS: tuple[dict[str, Any], ...] = (
      "lines": [_line("RJ-PAC-M", "Packable rain jacket, M", 1, "135.00", "6201.40", "0.450",
                      "VN")],
      "returns": []},
+    # Quality loop (RETURNS.md R17): more buyers of the headphones of SO-FR-11020.
+    {"number": "SO-DE-10988", "email": "lukas.braun@example.de", "name": "Lukas Braun",
+     "country": "DE", "currency": "EUR", "tier": "standard", "delivered_days_ago": 16,
+     "address": {"line1": "Königstraße 21", "city": "Stuttgart", "postal_code": "70173"},
+     "lines": [_line("HP-ANC-200", "Wireless headphones", 1, "180.00", "8518.30", "0.300",
+                     "CN")],
+     "returns": []},
+    {"number": "SO-NL-70214", "email": "sanne.devries@example.nl", "name": "Sanne de Vries",
+     "country": "NL", "currency": "EUR", "tier": "gold", "delivered_days_ago": 22,
+     "address": {"line1": "Prinsengracht 263", "city": "Amsterdam", "postal_code": "1016 GV"},
+     "lines": [_line("HP-ANC-200", "Wireless headphones", 1, "180.00", "8518.30", "0.300",
+                     "CN")],
+     "returns": []},
 )
 
 

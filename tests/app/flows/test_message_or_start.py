@@ -109,3 +109,40 @@ def test_a_flow_cannot_message_or_start_itself(app):
     with pytest.raises(FunctionInputError, match="itself"):
         correlate.message_or_start(started.id, {"flow": "quality.collector",
                                                 "message": "evidence", "correlation": "SKU-1"})
+
+
+def test_two_callers_at_once_open_one_instance_on_postgresql(app, database_url):
+    """The second caller waits on the first one's lock, then finds its instance waiting."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite has one writer at a time: no two callers overlap there")
+    import threading
+
+    _publish("quality.collector", COLLECTOR)
+    first_done, answers = threading.Event(), {}
+
+    def caller(name: str, hold: threading.Event | None) -> None:
+        with app.app_context():
+            answers[name] = correlate.message_or_start(None, {
+                "flow": "quality.collector", "message": "evidence", "correlation": "SKU-7",
+                "data": {"sku": "SKU-7", "who": name}})
+            if hold is not None:
+                first_done.set()
+                hold.wait(10)  # keep the lock while the other caller arrives
+            db.session.commit()
+
+    release = threading.Event()
+    first = threading.Thread(target=caller, args=("first", release))
+    first.start()
+    assert first_done.wait(10)
+    second = threading.Thread(target=caller, args=("second", None))
+    second.start()
+    second.join(0.5)
+    assert second.is_alive()  # blocked on the first caller's lock
+    release.set()
+    first.join(10)
+    second.join(10)
+    assert (answers["first"]["outcome"], answers["second"]["outcome"]) == ("started", "delivered")
+    db.session.expire_all()
+    [collector] = db.session.scalars(db.select(FlowInstance).where(
+        FlowInstance.flow_key == "quality.collector")).all()
+    assert collector.variables["incoming"]["who"] == "second"
