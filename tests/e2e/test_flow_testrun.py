@@ -1,6 +1,7 @@
 """The flow designer's test run in a real browser: start a draft with test data, fire a
 timer, choose an outcome, watch the token move to the end; then copy two connected steps
-at once and paste them with the arrow between them.
+at once and paste them with the arrow between them; then edit the side-panel fields that
+were JSON-only (approvers, reminders, recipients, table input) and test-run a quorum.
 
 Needs the built bundle (`make ui`); skipped with that reason when it is missing.
 """
@@ -84,7 +85,7 @@ def designer(live_app, page):
     yield app, page, errors
 
 
-def test_a_test_run_moves_the_token_to_the_end_then_two_steps_copy_with_their_arrow(designer):
+def test_a_test_run_moves_the_token_then_steps_copy_and_panel_fields_save_json(designer):
     app, page, errors = designer
     page.get_by_role("button", name="Test run").click()
     panel = page.get_by_role("region", name="Test run")
@@ -153,7 +154,8 @@ def test_a_test_run_moves_the_token_to_the_end_then_two_steps_copy_with_their_ar
     pasted = [e for e in body["edges"] if e["from"] == "user_task_1"]
     assert [e["to"] for e in pasted] == ["decision_1"]
     assert len(body["edges"]) == 5 and len(body["nodes"]) == 7
-    assert errors == []
+    page.get_by_role("button", name="Cancel").click()
+    panel_fields_then_a_quorum_vote(app, page, errors)
 
 
 VOTE_FLOW = {
@@ -177,8 +179,9 @@ VOTE_FLOW = {
 }
 
 
-def test_panel_fields_once_json_only_then_a_quorum_vote_in_a_test_run(designer):
-    app, page, errors = designer
+def panel_fields_then_a_quorum_vote(app, page, errors):
+    """Second part of the test above (one browser and app: the CI budget): the side
+    panel's fields that were JSON-only, then a test run of what they made."""
     with app.app_context():
         from app.extensions import db
         from app.services import definitions
