@@ -33,10 +33,10 @@ function Figure({ figure, width }) {
 }
 
 // `request` holds what the preview depends on (the widget and the board's filters); a
-// change of width or position alone does not ask the server again.
+// change of title, width or position alone does not ask the server again.
 export default function WidgetPreview({ api, config, title, body, widget, width, onErrors }) {
   const [state, setState] = useState({ loading: true });
-  const key = JSON.stringify({ w: { ...widget, width: undefined, position: undefined }, f: body.filters || [] });
+  const key = JSON.stringify({ w: { ...widget, title: undefined, width: undefined, position: undefined }, f: body.filters || [] });
   const latest = useRef({ body, title });
   latest.current = { body, title };
   useEffect(() => {
