@@ -97,7 +97,8 @@ def test_project_case_is_a_pure_fold():
              {"sku": "CB-USB-C2", "unit_price": "12.50", "hs_code": "8544.42",
               "supplier": "Dongguan Circuit Ltd"}]
     variables = {"order": {"customer": {"country": "GB"}, "currency": "GBP", "lines": lines},
-                 "items": [{"sku": "CB-USB-C2", "quantity": 3}], "reason": "defective",
+                 "items": [{"sku": "CB-USB-C2", "quantity": 3},
+                           {"sku": "HP-ANC-200", "quantity": 1}], "reason": "defective",
                  "refund": {"amount": "37.50", "currency": "GBP", "method": "store_credit"},
                  "inspection": {"grade": "C", "disposition": "refurbish"},
                  "transit": {"first_scan_at": "2026-03-02T08:00:00Z",
@@ -116,10 +117,10 @@ def test_project_case_is_a_pure_fold():
     assert row["received_at"] == t0 + timedelta(days=5)
     assert row["first_scan_at"] == datetime(2026, 3, 2, 8, tzinfo=UTC)
     assert (row["country"], row["sku"], row["category"]) == ("GB", "CB-USB-C2", "electronics")
-    assert row["supplier"] == "Dongguan Circuit Ltd" and row["units"] == 3
-    assert row["value"] == 37.5 and row["value_eur"] == 43.88  # 37.50 x 1.17, half up
+    assert row["supplier"] == "Dongguan Circuit Ltd" and row["units"] == 4
+    assert row["value"] == 217.5 and row["value_eur"] == 254.48  # x 1.17, half up
     assert row["refund_eur"] == 43.88 and row["refund_method"] == "store_credit"
-    assert row["recovery_eur"] == 15.36 and row["cost"] is None  # no costs recorded
+    assert row["recovery_eur"] == 89.07 and row["cost"] is None  # no costs recorded
     assert row["cycle_hours"] == 300 and row["sla_breached"] is True
     assert row["stage"] == "refunded" and row["last_event_id"] == 4
     assert project_case(spec, facts, list(reversed(events))) == row  # order-independent
