@@ -80,7 +80,7 @@ def test_filters_on_one_list_must_match_the_same_element(cases):
     ({"flow": "returns.rma", "within_days": 30,
       "filters": {f"f{i}": {"path": "reason", "equals": "a"} for i in range(9)}}, "filters"),
 ])
-def test_bad_inputs_are_refused_with_the_input_named(app, inputs, named):
+def test_bad_inputs_are_refused_with_the_input_named(inputs, named):
     with pytest.raises(FunctionInputError, match=named):
         count(inputs, NOW)
 

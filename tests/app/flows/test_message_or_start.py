@@ -7,13 +7,14 @@ when none is open, under a start token per (flow, message, correlation, generati
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
 
 import pytest
 
 from app.extensions import db
 from app.flows import correlate, service
 from app.flows.outbox import Deferred
-from app.models import FlowInstance
+from app.models import FlowInstance, utcnow
 from app.services import definitions
 from connectors.exceptions import ConnectorError
 from runtime.functions import FunctionInputError
@@ -86,6 +87,12 @@ def test_an_open_instance_between_two_waits_defers_the_caller(app):
     db.session.commit()
     with pytest.raises(Deferred):
         _send("SKU-1", flow="quality.busy")
+    db.session.rollback()
+    db.session.execute(db.update(FlowInstance).where(FlowInstance.flow_key == "quality.busy")
+                       .values(updated_at=utcnow() - timedelta(minutes=11)))
+    db.session.commit()
+    with pytest.raises(ConnectorError, match="has not waited"):  # stuck: an incident
+        _send("SKU-1", flow="quality.busy")
 
 
 @pytest.mark.parametrize(("inputs", "named"), [
@@ -95,11 +102,24 @@ def test_an_open_instance_between_two_waits_defers_the_caller(app):
     ({"flow": "x", "message": "evidence", "correlation": "a", "data": []}, "data"),
     ({"flow": "x", "message": "evidence", "correlation": "a", "data": {"b": "x" * 70000}},
      "data"),
-    ({"flow": "no.such_flow", "message": "evidence", "correlation": "a"}, "no.such_flow"),
+    ({"flow": "x", "message": "evidence", "correlation": "a", "sql": "1=1"}, "sql"),
 ])
-def test_bad_inputs_are_refused(app, inputs, named):
+def test_bad_inputs_are_refused(inputs, named):
     with pytest.raises(FunctionInputError, match=named):
-        correlate.message_or_start(None, inputs)
+        correlate._checked(inputs)  # before any database access
+
+
+def test_an_unknown_flow_is_refused(app):
+    with pytest.raises(FunctionInputError, match=r"no\.such_flow"):
+        correlate.message_or_start(None, {"flow": "no.such_flow", "message": "evidence",
+                                          "correlation": "a"})
+
+
+def test_the_linter_and_designer_know_the_new_actions(app):
+    from app.services.lint_context import get_lint_context
+
+    assert {"count_cases", "message_or_start", "list_union", "percentage"} <= set(
+        get_lint_context().connectors["platform"])
 
 
 def test_a_flow_cannot_message_or_start_itself(app):
