@@ -162,7 +162,8 @@ VOTE_FLOW = {
     "nodes": [
         {"id": "start", "type": "start", "position": {"x": 0, "y": 100}},
         {"id": "vote", "type": "user_task", "name": "Vote", "position": {"x": 240, "y": 100},
-         "config": {"assignee": {"role": "claims_team"}, "outcomes": ["approve", "reject"]}},
+         "config": {"assignee": {"role": "claims_team"}, "outcomes": ["approve", "reject"],
+                    "form": "claims.vote_form"}},
         {"id": "route", "type": "decision", "name": "Route", "position": {"x": 480, "y": 100},
          "config": {"decision_table": "claims.routing", "output": "routing"}},
         {"id": "tell", "type": "notify", "name": "Tell ops", "position": {"x": 720, "y": 100},
@@ -192,6 +193,13 @@ def panel_fields_then_a_quorum_vote(app, page, errors):
             "rules": [{"id": "eu", "when": {"country": "DE"}, "then": {"hub": "NL"}}],
             "default": {"hub": "CN"}})
         definitions.publish("decision_table", "claims.routing")
+        definitions.save_draft("form", "claims.vote_form", "Vote form", {
+            "schema": {"type": "object", "required": ["remedy"], "properties": {
+                "remedy": {"type": "string", "enum": ["credit_note", "rework"]},
+                "hours": {"type": "integer"}}},
+            "ui": {"sections": [{"id": "main", "title": "Vote", "fields": ["remedy", "hours"]}]},
+            "i18n": {"en": {}}})
+        definitions.publish("form", "claims.vote_form")
         definitions.save_draft("flow", "claims.vote", "Vote", VOTE_FLOW)
         db.session.commit()
     page.goto(page.url.replace(KEY, "claims.vote"))
@@ -220,7 +228,7 @@ def panel_fields_then_a_quorum_vote(app, page, errors):
     page.get_by_role("tab", name="JSON").click()
     nodes = {n["id"]: n for n in json.loads(page.get_by_label("Flow JSON").input_value())["nodes"]}
     assert nodes["vote"]["config"] == {
-        "outcomes": ["approve", "reject", "need_info"],
+        "outcomes": ["approve", "reject", "need_info"], "form": "claims.vote_form",
         "approvers": {"mode": "quorum", "count": 2, "assignees": [
             {"role": "claims_team"}, {"role": "claims_leads"}, {"user": "ana@example.test"}]},
         "reminders": [{"after": "P1D"}, {"after": {"business_hours": 8}}],
@@ -235,6 +243,10 @@ def panel_fields_then_a_quorum_vote(app, page, errors):
     run.get_by_role("button", name="Start test run").click()
     tasks = run.get_by_test_id("pending-task")
     expect(tasks).to_have_count(3)
+    # The task form's fields, from its published version, are the data to start from.
+    form_data = tasks.nth(0).get_by_label("Task form data (JSON, optional)")
+    expect(form_data).to_have_value(json.dumps({"remedy": "credit_note", "hours": 0}, indent=1))
+    form_data.fill('{"remedy": "rework", "hours": 3}')
     tasks.nth(0).get_by_role("button", name="approve").click()
     expect(tasks).to_have_count(2)
     assert run_mark(page, "vote") == "active"
@@ -244,6 +256,7 @@ def panel_fields_then_a_quorum_vote(app, page, errors):
     assert "matched eu" in history
     assert "would send an e-mail to ops@example.test, team claims_leads (not sent)" in history
     run.locator(".tr-vars summary").click()
-    assert '"hub": "NL"' in run.locator(".tr-vars pre").inner_text()
+    variables = json.loads(run.locator(".tr-vars pre").inner_text())
+    assert variables["routing"] == {"hub": "NL"}
     shot(page, "5-quorum-ended")
     assert errors == []

@@ -1,6 +1,6 @@
 // The side panel of a test run: start variables, one card per thing the run waits for
 // (with the buttons that answer it), the variables now, and the history.
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { describeStep, namer, when } from "./describe.js";
 import { parseJson } from "./useTestRun.js";
 
@@ -14,8 +14,16 @@ function JsonBox({ label, value, onChange, rows = 2 }) {
 }
 
 /** A card for one pending item; `answer(makeChoice)` parses the card's JSON box first. */
-function PendingCard({ item, name, choose, busy }) {
+function PendingCard({ item, name, choose, busy, skeleton }) {
   const [text, setText] = useState("");
+  // A task or form request with a form: start from its fields (typed over, not required).
+  useEffect(() => {
+    let live = true;
+    if (item.form && (item.kind === "task" || item.kind === "form")) {
+      skeleton(item.form).then((json) => live && json && setText((now) => now || json));
+    }
+    return () => { live = false; };
+  }, [item.form, item.kind, skeleton]);
   const [message, setMessage] = useState("");
   const [problem, setProblem] = useState("");
   const answer = (make) => {
@@ -98,6 +106,13 @@ function PendingCard({ item, name, choose, busy }) {
 export default function TestRunPanel({ testRun, body, onClose }) {
   const { run, busy, error, start, choose, stepBack, reset, running } = testRun;
   const [variablesText, setVariablesText] = useState("{}");
+  // A flow started by a form gets that form's fields as its start variables.
+  const startForm = body.nodes.find((n) => n.type === "start")?.config?.trigger?.form;
+  useEffect(() => {
+    let live = true;
+    if (startForm) testRun.skeleton(startForm).then((json) => live && json && setVariablesText((now) => (now === "{}" ? json : now)));
+    return () => { live = false; };
+  }, [startForm]); // eslint-disable-line react-hooks/exhaustive-deps
   const answer = run.answer;
   const name = namer(running ? run.body : body);
   return (
@@ -129,7 +144,7 @@ export default function TestRunPanel({ testRun, body, onClose }) {
             <>
               <h3>Waiting for</h3>
               <ul className="tr-pending">
-                {answer.pending.map((item) => <PendingCard key={`${item.key}:${run.choices.length}`} item={item} name={name} choose={choose} busy={busy} />)}
+                {answer.pending.map((item) => <PendingCard key={`${item.key}:${run.choices.length}`} item={item} name={name} choose={choose} busy={busy} skeleton={testRun.skeleton} />)}
               </ul>
             </>
           )}

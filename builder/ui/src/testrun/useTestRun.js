@@ -2,7 +2,8 @@
 // flow body (as it was when the run started), the start variables and every choice so
 // far, and the server replays them on the real engine (builder/simulator.py). A step
 // back is the same request with one choice fewer.
-import { useCallback, useState } from "react";
+import { useCallback, useRef, useState } from "react";
+import { formSkeleton } from "./formSkeleton.js";
 
 const IDLE = { body: null, variables: null, startedAt: null, choices: [], answer: null };
 
@@ -67,5 +68,12 @@ export function useTestRun(api, apiBase) {
   const stepBack = useCallback(() => send({ ...run, choices: run.choices.slice(0, -1) }), [run, send]);
   const reset = useCallback(() => { setRun(IDLE); setError(""); }, []);
 
-  return { run, busy, error, setError, start, choose, stepBack, reset, running: run.answer !== null };
+  // Form skeletons, once per form key while the page is open.
+  const skeletons = useRef({});
+  const skeleton = useCallback((key) => {
+    if (!(key in skeletons.current)) skeletons.current[key] = formSkeleton(api, apiBase, key);
+    return skeletons.current[key];
+  }, [api, apiBase]);
+
+  return { run, busy, error, setError, start, choose, stepBack, reset, skeleton, running: run.answer !== null };
 }
