@@ -300,3 +300,10 @@ def test_bounds_on_size_choices_and_endless_loops(monkeypatch):
                  edge("a", "end", condition={"var": "never", "op": "==", "value": 1})])
     with pytest.raises(SimulationInvalid, match="loops without reaching a waiting step"):
         simulate(loop, {}, [], started_at=T0)
+
+
+def test_a_long_step_keeps_the_first_records_and_counts_the_rest(monkeypatch):
+    monkeypatch.setattr(simulator, "MAX_RECORDS_PER_STEP", 2)
+    [start] = run(review_flow())["history"]
+    assert [r["type"] for r in start["records"]] == ["node_entered", "node_entered"]
+    assert start["omitted_records"] == 1  # task_created
