@@ -103,6 +103,8 @@ def count_cases(instance_id: int, inputs: Mapping[str, Any]) -> dict[str, Any]:
 
 def count(inputs: Mapping[str, Any], now: datetime) -> dict[str, Any]:
     flow, days = inputs.get("flow"), inputs.get("within_days")
+    if isinstance(days, str) and days.isdigit() and len(days) <= 3:
+        days = int(days)  # a decision table's number column may hold text ("30")
     if set(inputs) - {"flow", "within_days", "filters", "sum"}:
         unknown = sorted(set(inputs) - {"flow", "within_days", "filters", "sum"})
         raise FunctionInputError(f"count_cases: unknown input {unknown[0]!r}")

@@ -58,7 +58,7 @@ def test_filters_on_one_list_must_match_the_same_element(cases):
                  "qty": {"path": "items[].quantity", "equals": 2}}
     assert count({"flow": "returns.rma", "within_days": 30, "filters": same_line},
                  NOW)["count"] == 0  # RMA-2 has CB-USB-C2 x3 and HP-ANC-200 x2
-    without_sum = count({"flow": "returns.rma", "within_days": 7, "filters": {
+    without_sum = count({"flow": "returns.rma", "within_days": "7", "filters": {
         "reason": {"path": "reason", "equals": "defective"}}}, NOW)
     assert (without_sum["count"], without_sum["total"]) == (3, "3")
 
@@ -68,6 +68,7 @@ def test_filters_on_one_list_must_match_the_same_element(cases):
     ({"flow": "returns.rma", "within_days": 0}, "within_days"),
     ({"flow": "returns.rma", "within_days": 400}, "within_days"),
     ({"flow": "returns.rma", "within_days": True}, "within_days"),
+    ({"flow": "returns.rma", "within_days": "30.5"}, "within_days"),
     ({"flow": "returns.rma", "within_days": 30, "sql": "1=1"}, "sql"),
     ({"flow": "returns.rma", "within_days": 30,
       "filters": {"x": {"path": "items[0].__class__", "equals": "a"}}}, "path"),
