@@ -52,8 +52,15 @@ def node(page, node_id: str):
     return page.locator(f'.react-flow__node[data-id="{node_id}"]')
 
 
-def run_mark(page, node_id: str) -> str:
-    return node(page, node_id).locator(".fl-node").get_attribute("data-run") or ""
+def expect_marks(page, **marks: str) -> None:
+    """Each node shows its test-run mark ("" for none); the canvas redraws just after the
+    panel, so wait for it."""
+    for node_id, mark in marks.items():
+        shape = node(page, node_id).locator(".fl-node")
+        if mark:
+            expect(shape).to_have_attribute("data-run", mark)
+        else:
+            expect(node(page, node_id).locator(".fl-node[data-run]")).to_have_count(0)
 
 
 @pytest.fixture
@@ -93,9 +100,7 @@ def test_a_test_run_moves_the_token_then_steps_copy_and_panel_fields_save_json(d
     panel.get_by_role("button", name="Start test run").click()
 
     expect(page.get_by_test_id("run-status")).to_contain_text("waiting at Review claim")
-    assert run_mark(page, "review") == "active"
-    assert run_mark(page, "start") == "visited"
-    assert run_mark(page, "paid") == "idle"
+    expect_marks(page, review="active", start="visited", paid="idle")
     task = panel.get_by_test_id("pending-task")
     expect(task).to_contain_text("for team claims_team")
     shot(page, "1-started")
@@ -106,13 +111,13 @@ def test_a_test_run_moves_the_token_then_steps_copy_and_panel_fields_save_json(d
     expect(task).to_contain_text("for team claims_leads")
     expect(page.get_by_test_id("run-history")).to_contain_text("task moved to team claims_leads")
     expect(page.get_by_test_id("run-status")).not_to_have_text(clock_before)
-    assert run_mark(page, "review") == "active"
+    expect_marks(page, review="active")
 
     task.get_by_label("Task form data (JSON, optional)").fill('{"note": "receipt ok"}')
     task.get_by_role("button", name="approve").click()
     expect(page.get_by_test_id("run-ended")).to_have_text("The run ended: completed.")
-    assert [run_mark(page, n) for n in ("start", "review", "check", "paid", "refused")] == [
-        "visited", "visited", "visited", "visited", "idle"]
+    expect_marks(page, start="visited", review="visited", check="visited", paid="visited",
+                 refused="idle")
     taken = page.locator(".react-flow__edge.edge-taken")
     expect(taken).to_have_count(3)
     assert page.locator('.react-flow__edge[data-id="e4"]').get_attribute("class").count(
@@ -147,7 +152,7 @@ def test_a_test_run_moves_the_token_then_steps_copy_and_panel_fields_save_json(d
     shot(page, "3-pasted")
     page.get_by_role("button", name="Test run").click()  # the drawing changed: a fresh run
     expect(panel.get_by_role("button", name="Start test run")).to_be_visible()
-    assert run_mark(page, "review") == ""
+    expect_marks(page, review="")
     page.get_by_role("button", name="Stop test run").click()
     page.get_by_role("tab", name="JSON").click()
     body = json.loads(page.get_by_label("Flow JSON").input_value())
@@ -249,7 +254,7 @@ def panel_fields_then_a_quorum_vote(app, page, errors):
     form_data.fill('{"remedy": "rework", "hours": 3}')
     tasks.nth(0).get_by_role("button", name="approve").click()
     expect(tasks).to_have_count(2)
-    assert run_mark(page, "vote") == "active"
+    expect_marks(page, vote="active")
     tasks.nth(0).get_by_role("button", name="approve").click()  # 2 of 3: the quorum
     expect(page.get_by_test_id("run-ended")).to_have_text("The run ended: completed.")
     history = page.get_by_test_id("run-history").inner_text()
