@@ -1,7 +1,7 @@
 """Reporting tables: the built-in projections, the projector's cursor, sent reports.
 
 Projection tables are built from their JSON definitions (`runtime/reports/projections`)
-onto `db.metadata`, so the migration (0006) and the models are compared by the same
+onto `db.metadata`, so the migrations (0006, 0007) and the models are compared by the same
 test as every other table. Rows here are derived data: `formloom reports rebuild` can
 always recreate them from `instance_events`.
 """
