@@ -49,9 +49,15 @@ def build_figure(frame: pd.DataFrame, widget: Widget, dims: Sequence[Dimension],
         "hovermode": "closest", "legend": {"orientation": "h", "y": -0.18}, "height": 300,
         "clickmode": "event", "xaxis": dict(AXIS), "yaxis": dict(AXIS),
     }
+    if (chart or widget.chart) in _VALUE_AXIS_Y and all(m.format == "percent"
+                                                        for m in widget.measures):
+        layout["yaxis"]["tickformat"] = ".0%"  # rates read as 20 %, not 0.2
     for key, value in extra.items():
         layout[key] = {**layout.get(key, {}), **value} if isinstance(value, dict) else value
     return _plain(go.Figure(data=traces, layout=layout).to_plotly_json())
+
+
+_VALUE_AXIS_Y = ("bar", "stacked_bar", "line", "area")
 
 
 def kpi_figure(result: Kpi, widget: Widget) -> dict[str, Any]:

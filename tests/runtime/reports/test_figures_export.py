@@ -50,6 +50,20 @@ def test_every_chart_type_renders(chart):
         assert trace["fill"] == "tozeroy"
 
 
+def test_a_rate_axis_reads_in_percent():
+    kept = {"var": "returnless", "op": "==", "value": True}
+    body = {"widgets": [{"id": "w", "title": "W", "dataset": "returns", "chart": "bar",
+                         "dimensions": [{"field": "country"}],
+                         "measures": [{"id": "n", "agg": "rate", "format": "percent",
+                                       "where": kept}]}]}
+    w = parse_dashboard("B", body).widgets[0]
+    figure = figures.build_figure(FRAME_1D, w, w.dimensions)
+    assert figure["layout"]["yaxis"]["tickformat"] == ".0%"
+    plain = make_widget("bar")
+    assert "tickformat" not in figures.build_figure(FRAME_1D, plain, plain.dimensions)[
+        "layout"]["yaxis"]
+
+
 def test_kpi_trend():
     assert Kpi(120, 100).change == pytest.approx(0.2)
     assert Kpi(80, 100).change == pytest.approx(-0.2)
