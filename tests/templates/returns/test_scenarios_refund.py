@@ -16,7 +16,9 @@ from app.models import Incident
 from app.sandbox.store import DatabaseStore
 from tests.templates.returns.conftest import (
     SQLITE_ONLY,
+    answer_task,
     carrier_scan,
+    open_task,
     refunds,
     request_return,
     settle,
@@ -111,3 +113,21 @@ def test_gold_tier_is_refunded_at_the_first_scan_then_inspected(returns_app, cli
     assert case.status == "completed"
     assert refunds() == [(28880, "EUR")]  # inspection after the refund pays nothing more
     assert case.variables["inspection"]["grade"] == "A"
+
+
+def test_a_parcel_graded_missing_refunds_nothing_and_opens_an_investigation(returns_app,
+                                                                            client):
+    _app, staff = returns_app
+    response = request_return(client, "SO-DE-10630", "max.mueller@example.de", reason="size")
+    settle()
+    carrier_scan(client)
+    warehouse_grades(client, staff["warehouse_eu"], "missing", items_match="false")
+    case = the_case()
+    assert case.variables["inspection"]["disposition"] == "investigate"
+    assert case.variables["inspection"]["items_match"] is False
+    task = open_task("investigate")
+    assert task.team_key == "cs_lead"
+    assert "did not contain the items we expected" in status_page(client, response)
+    answer_task(client, staff["lead"], task, "closed")
+    assert the_case().status == "completed"
+    assert refunds() == [] and DatabaseStore().list("erp.credit_note") == []
