@@ -13,6 +13,7 @@ import pytest
 
 from app.extensions import db
 from app.models import Incident
+from app.models.mail import MailMessage
 from app.sandbox.store import DatabaseStore
 from tests.templates.returns.conftest import (
     SQLITE_ONLY,
@@ -64,6 +65,10 @@ def test_r1_grade_a_refunds_44_95_eur_to_the_card_then_erp_and_crm(returns_app, 
         f"Return {case.case_number} closed: 44.95 EUR as original_payment; grade A (restock); "
         f"ERP credit note {note['name']}.")
     assert "refund has been issued" in status_page(client, response)
+    [mail] = db.session.scalars(db.select(MailMessage).where(
+        MailMessage.subject == f"Your return {case.case_number} is complete")).all()
+    assert mail.to_addrs == ["max.mueller@example.de"]
+    assert "We have issued 44.95 EUR (original_payment" in mail.text
 
 
 @pytest.mark.parametrize(("order", "email", "keep", "team", "grade", "paid", "parts"), [
