@@ -13,7 +13,9 @@ Three layers, reported together so a builder fixes everything in one pass:
 3. graph and reference checks here, on the raw JSON so they work even while the draft
    does not compile: a missing end, unreachable nodes, dead ends, task outcomes that
    lead nowhere, decisions without a default edge, joins without a split, tasks for
-   nobody, and forms, decision tables, connectors, actions and roles that do not exist.
+   nobody, and forms, decision tables, connectors, actions and roles that do not exist;
+4. conditions and decision-table inputs that read a variable nothing defines
+   (`builder.lint_variables`, warnings only).
 
 The function is pure: what exists (forms, tables, connector actions, roles) comes in a
 `LintContext`; a `None` field means "not known", and that check is skipped.
@@ -26,6 +28,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from builder.lint_variables import TableShape, variable_issues
 from builder.metaschemas import schema_errors
 from builder.pointers import pointer_sort_key
 from runtime.exceptions import DefinitionInvalid, ErrorDetail
@@ -44,6 +47,10 @@ class LintContext:
     flows: frozenset[str] | None = None
     connectors: Mapping[str, frozenset[str]] | None = None  # key -> action names
     roles: frozenset[str] | None = None
+    #: form key -> its field paths (`builder.lint_variables.form_field_paths`)
+    form_fields: Mapping[str, tuple[str, ...]] | None = None
+    #: decision table key -> the variables it reads and the outputs it gives
+    tables_shape: Mapping[str, TableShape] | None = None
 
 
 @dataclass(frozen=True)
@@ -93,6 +100,7 @@ def lint_flow_body(body: Any, context: LintContext | None = None) -> list[LintIs
     graph = _read_graph(body)
     found += _graph_issues(graph)
     found += _reference_issues(graph, context)
+    found += variable_issues(body, context)
     return _finish(found, graph, body)
 
 

@@ -18,8 +18,9 @@ from app.api.drafts import DESIGN_PROPERTIES, PUBLISH_REQUEST, SAVE_REQUEST, SAV
 from app.api.openapi import operation
 from app.security import requires
 from app.services.lint_context import context_json, get_lint_context
-from builder.definitions import KEY_PATTERN, unknown_fields
+from builder.definitions import KEY_PATTERN, starter_body, unknown_fields
 from builder.lint import ERROR, lint_flow_body
+from builder.lint_variables import known_variables
 from runtime.exceptions import DefinitionInvalid, ErrorDetail, NotFound
 
 WRITERS = ("builder",)
@@ -42,12 +43,26 @@ LINT_REQUEST = {
     "additionalProperties": False,
     "properties": {"kind": {"enum": ["flow"]}, "body": {"type": "object"}},
 }
+VARIABLES_SCHEMA = {
+    "type": "array",
+    "description": "the variables the flow knows: start form fields, declared start variables, "
+    "task, form, service, decision, subflow and wait outputs, case_number; list items as "
+    "items[0].sku",
+    "items": {
+        "type": "object",
+        "properties": {
+            "path": {"type": "string", "description": "e.g. review.data.reject_reason"},
+            "source": {"type": "string", "description": "where it comes from, for people"},
+        },
+    },
+}
 LINT_RESPONSE = {
     "type": "object",
     "properties": {
         "issues": {"type": "array", "items": ISSUE_SCHEMA},
         "errors": {"type": "integer"},
         "warnings": {"type": "integer"},
+        "variables": VARIABLES_SCHEMA,
     },
 }
 CONTEXT_SCHEMA = {
@@ -58,6 +73,7 @@ CONTEXT_SCHEMA = {
         "flows": {"type": "array", "items": {"type": "string"}},
         "connectors": {"type": "object", "additionalProperties": {"type": "array"}},
         "roles": {"type": "array", "items": {"type": "string"}},
+        "variables": VARIABLES_SCHEMA,
     },
 }
 DESIGN_SCHEMA = {
@@ -70,7 +86,8 @@ DESIGN_SCHEMA = {
 @requires(*WRITERS)
 @operation(
     "A flow as the designer opens it: the draft, else the newest version, else a starter; "
-    "plus the forms, tables, flows, connector actions and roles it may refer to",
+    "plus the forms, tables, flows, connector actions and roles it may refer to and the "
+    "variables it knows (for the side panel's pickers)",
     tags=TAGS,
     response=DESIGN_SCHEMA,
     errors=(404,),
@@ -78,7 +95,11 @@ DESIGN_SCHEMA = {
 def design_flow(key: str) -> Any:
     if not KEY_PATTERN.match(key):
         raise NotFound(f"{key!r} is not a definition key")
-    return drafts.open_answer("flow", key, context=context_json(get_lint_context()))
+    context = get_lint_context()
+    row = drafts.newest("flow", key)
+    body = row.body if row is not None else starter_body("flow")
+    known = {"variables": known_variables(body, context).as_list()}
+    return drafts.open_answer("flow", key, context={**context_json(context), **known})
 
 
 @bp.put("/builder/flows/<key>/draft")
@@ -99,7 +120,7 @@ def save_flow_draft(key: str) -> Any:
 @requires(*WRITERS)
 @operation(
     "Lint a flow body: errors (block publishing) and warnings, each with a JSON pointer "
-    "and the node id or edge index it belongs to",
+    "and the node id or edge index it belongs to; plus the variables the body knows",
     tags=TAGS,
     request=LINT_REQUEST,
     response=LINT_RESPONSE,
@@ -114,12 +135,14 @@ def lint() -> Any:
         problems.append(ErrorDetail("/body", "must be a flow body (an object)"))
     if problems:
         raise DefinitionInvalid(problems)
-    issues = lint_flow_body(data["body"], get_lint_context())
+    context = get_lint_context()
+    issues = lint_flow_body(data["body"], context)
     errors = sum(1 for issue in issues if issue.severity == ERROR)
     return jsonify(
         issues=[issue.as_dict() for issue in issues],
         errors=errors,
         warnings=len(issues) - errors,
+        variables=known_variables(data["body"], context).as_list(),
     )
 
 
