@@ -20,6 +20,7 @@ that around it. Two wires exist:
 
 from __future__ import annotations
 
+import functools
 import ssl
 import time
 from collections.abc import Callable
@@ -108,8 +109,15 @@ class _PinnedBackend(httpcore.SyncBackend):
         return super().connect_tcp(self.address, port, timeout, local_address, socket_options)
 
 
+@functools.cache
 def default_ssl_context() -> ssl.SSLContext:
-    """Certificate and host name checks on, Mozilla's CA bundle (certifi)."""
+    """Certificate and host name checks on, Mozilla's CA bundle (certifi).
+
+    One per process, shared (an SSLContext is safe to use from many threads and is never
+    changed after this): loading the CA bundle costs ~0.1 s of CPU, and a transport is
+    built for every connector call, so a fresh context per call made a portal order
+    lookup cost ~8x the page around it (found by bench/load.py).
+    """
     return ssl.create_default_context(cafile=certifi.where())
 
 
