@@ -205,7 +205,8 @@ def test_open_existing_flow_and_write_a_condition_with_the_rule_editor(builder_p
     base, app, page, errors = builder_page
     body = {
         "nodes": [
-            {"id": "start", "type": "start"},
+            {"id": "start", "type": "start",
+             "config": {"trigger": {"type": "form", "form": "refunds.request"}}},
             {"id": "size", "type": "decision", "name": "Large refund?"},
             {"id": "finance", "type": "end", "name": "To finance"},
             {"id": "auto", "type": "end", "name": XSS},
@@ -221,6 +222,12 @@ def test_open_existing_flow_and_write_a_condition_with_the_rule_editor(builder_p
         from app.services import definitions
         from builder.definitions import starter_body
 
+        form = starter_body("form")  # its fields are what the rule editor offers
+        form["schema"]["properties"]["amount"] = {"type": "number"}
+        form["ui"]["sections"][0]["fields"] = ["amount"]
+        form["i18n"]["en"]["amount.label"] = "Amount"
+        definitions.save_draft("form", "refunds.request", "Refund request", form)
+        definitions.publish("form", "refunds.request")
         definitions.save_draft("flow", "refunds.route", "Refund routing", body)
         definitions.save_draft("connector", "crm.api", "CRM", starter_body("connector"))
         definitions.publish("connector", "crm.api")
@@ -237,12 +244,19 @@ def test_open_existing_flow_and_write_a_condition_with_the_rule_editor(builder_p
     page.locator('[data-testid="rf__edge-big"]').click(force=True)
     rules = page.get_by_label("Edge properties")
     rules.get_by_role("button", name="+ Add rule").click()
-    rules.get_by_label("Field").fill("refund.amount")
+    rules.get_by_label("Field").fill("amout")
     rules.get_by_label("Operator").select_option(">")
     rules.get_by_label("Value").fill("500")
+    assert "reads 'amout', which no form, start variable or step defines" in lint_text(page)
+    # The field list offers the start form's fields; picking one clears the warning.
+    offered = rules.locator("#fl-edge-vars option")
+    expect(offered.filter(has=page.locator("xpath=self::*[@value='amount']"))).to_have_count(1)
+    assert "start form refunds.request" in offered.evaluate_all(
+        "os => os.map(o => o.label).join()")
+    rules.get_by_label("Field").fill("amount")
     rules.locator("input[name=label]").fill("over 500")
     assert "over 500" in page.locator('[data-testid="rf__edge-big"]').text_content()
-    assert "0 errors" in lint_text(page)
+    assert "0 errors, 0 warnings" in lint_text(page)
     shot(page, "6-rule-editor")
 
     # A service step: connector and action from the published ones, an input mapping.
@@ -254,13 +268,20 @@ def test_open_existing_flow_and_write_a_condition_with_the_rule_editor(builder_p
     service_panel.get_by_role("button", name="+ Add input").click()
     service_panel.get_by_label("Input name").fill("amount")
     service_panel.get_by_label("Input source").fill("refund.amount")
+    service_panel.locator("input[name=retry_max_attempts]").fill("5")
+    service_panel.locator("select[name=retry_backoff]").select_option("exponential")
+    service_panel.locator("input[name=has_timeout]").check()
+    service_panel.locator("input[name=timeout_after]").fill("PT4H")
+    service_panel.locator("select[name=timeout_action]").select_option("cancel")
     assert "crm.api.ping" in node(page, "service_1").inner_text()
     shot(page, "6b-service")
     page.get_by_role("tab", name="JSON").click()
     nodes = json.loads(page.get_by_label("Flow JSON").input_value())["nodes"]
     service_node = next(n for n in nodes if n["id"] == "service_1")
     assert service_node["config"] == {
-        "connector": "crm.api", "action": "ping", "input": {"amount": "refund.amount"}
+        "connector": "crm.api", "action": "ping", "input": {"amount": "refund.amount"},
+        "retry": {"max_attempts": 5, "backoff": "exponential"},
+        "timeout": {"after": "PT4H", "action": "cancel"},
     }
     page.get_by_role("button", name="Cancel").click()
     node(page, "service_1").click()
@@ -279,7 +300,7 @@ def test_open_existing_flow_and_write_a_condition_with_the_rule_editor(builder_p
 
     page.get_by_role("tab", name="JSON").click()
     saved_edges = json.loads(page.get_by_label("Flow JSON").input_value())["edges"]
-    assert saved_edges[1]["condition"] == {"var": "refund.amount", "op": ">", "value": 500}
+    assert saved_edges[1]["condition"] == {"var": "amount", "op": ">", "value": 500}
     page.get_by_role("button", name="Cancel").click()
     page.get_by_role("button", name="Save draft").click()
     page.get_by_text("Draft v1 saved.").wait_for()

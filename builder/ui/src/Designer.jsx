@@ -11,7 +11,7 @@ import { EdgeInspector, IssueList, NodeInspector } from "./Inspector.jsx";
 import { KIND_BY_TYPE } from "./palette.js";
 import Palette, { DRAG_TYPE } from "./PalettePanel.jsx";
 import { useHistory } from "./history.js";
-import { clone, knownVariables, newId, toCanvas, withEdgeIds } from "./convert.js";
+import { clone, newId, toCanvas, variableOptions, withEdgeIds } from "./convert.js";
 import { autoLayout } from "./layout.js";
 import { useClipboard } from "./useClipboard.js";
 import TestRunPanel, { TestRunLegend } from "./testrun/TestRunPanel.jsx";
@@ -44,10 +44,13 @@ function Canvas({ api, config, initial }) {
   const [testing, setTesting] = useState(false);
   const testRun = useTestRun(api, config.api);
   const lintSeq = useRef(0);
+  // The variables the server knows (form fields included); each lint answer refreshes them.
+  const [served, setServed] = useState(context.variables || []);
   const revisionNow = useRef(initial.meta.revision);
   useEffect(() => { revisionNow.current = meta.revision; }, [meta.revision]);
 
   const docJson = useMemo(() => JSON.stringify(doc), [doc]);
+  const variables = useMemo(() => variableOptions(served, doc.body), [served, doc.body]);
   const dirty = docJson !== saved;
   const errors = issues.filter((i) => i.severity === "error");
   const warnings = issues.length - errors.length;
@@ -59,7 +62,10 @@ function Canvas({ api, config, initial }) {
     const timer = setTimeout(async () => {
       try {
         const answer = await api.post(`${config.api}/builder/lint`, { kind: "flow", body: doc.body });
-        if (seq === lintSeq.current) setIssues(answer.issues);
+        if (seq === lintSeq.current) {
+          setIssues(answer.issues);
+          if (answer.variables) setServed(answer.variables);
+        }
       } catch (err) {
         if (seq === lintSeq.current) setMessage({ level: "error", text: `Lint failed: ${err.message}` });
       } finally {
@@ -351,12 +357,12 @@ function Canvas({ api, config, initial }) {
             <p className="fl-hint" data-testid="multi-selection">{picked.length} steps selected: <em>Copy</em> (Ctrl+C) takes them with the arrows between them; <em>Delete</em> removes them.</p>
           )}
           {!testing && selectedNode && picked.length < 2 && (
-            <NodeInspector key={selectedNode.id} node={selectedNode} context={{ ...config.context, variables: knownVariables(doc.body) }} issues={issues.filter((i) => i.node === selectedNode.id)}
+            <NodeInspector key={selectedNode.id} node={selectedNode} context={{ ...config.context, variables }} issues={issues.filter((i) => i.node === selectedNode.id)}
               onChange={replaceNode} onDelete={() => removeNodes([selectedNode.id])} />
           )}
           {!testing && selectedEdge && (
             <EdgeInspector key={selectedEdge.id} edge={selectedEdge} source={doc.body.nodes.find((n) => n.id === selectedEdge.from)}
-              issues={issues.filter((i) => i.edge === selectedEdgeIndex)} onChange={replaceEdge} onDelete={() => removeEdges([selectedEdge.id])} />
+              issues={issues.filter((i) => i.edge === selectedEdgeIndex)} variables={variables} onChange={replaceEdge} onDelete={() => removeEdges([selectedEdge.id])} />
           )}
           {!testing && !selectedNode && !selectedEdge && picked.length < 2 && <p className="fl-muted fl-hint">Select a step or an arrow to edit it. Drag from a step's right handle to another step to connect them.</p>}
           <section className="fl-lint" aria-label="Problems" hidden={testing}>

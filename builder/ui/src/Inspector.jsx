@@ -2,24 +2,18 @@
 // through onChange(next node or edge), which records one undo step.
 import { useEffect, useState } from "react";
 import RuleEditor from "./RuleEditor.jsx";
-import { Choice, Field, KeyChoice, ListText, Text, put } from "./fields.jsx";
-import { ApproversEditor, RecipientsEditor, RemindersEditor } from "./moreFields.jsx";
+import { Choice, Field, KeyChoice, ListText, Text, VariableList, VariableText, put } from "./fields.jsx";
+import { ApproversEditor, RecipientsEditor, RemindersEditor, RetryEditor, TimeoutEditor } from "./moreFields.jsx";
 import { KIND_BY_TYPE } from "./palette.js";
 
 function UserTask({ config, set, context }) {
   const assignee = config.assignee || {};
   const who = config.approvers ? "approvers" : assignee.user !== undefined ? "user" : assignee.expression !== undefined ? "expression" : "role";
-  const timeout = config.timeout;
   const setAssignee = (kind, value) => set("assignee", { ...(assignee.strategy ? { strategy: assignee.strategy } : {}), [kind]: value }, { approvers: undefined });
   const pickKind = (kind) => {
     if (kind !== "approvers") return setAssignee(kind, kind === "role" ? context.roles[0] || "" : "");
     const first = assignee.role || assignee.user ? [assignee.role ? { role: assignee.role } : { user: assignee.user }] : context.roles.slice(0, 1).map((role) => ({ role }));
     return set("approvers", { mode: "all", assignees: first }, { assignee: undefined });
-  };
-  const setTimeout = (patch) => {
-    const next = { ...(timeout || { after: "P2D", action: "escalate" }), ...patch };
-    Object.keys(next).forEach((k) => (next[k] === "" || next[k] === undefined) && delete next[k]);
-    set("timeout", next);
   };
   return (
     <>
@@ -30,8 +24,11 @@ function UserTask({ config, set, context }) {
         <ApproversEditor approvers={config.approvers} onChange={(v) => set("approvers", v)} />
       ) : who === "role" ? (
         <KeyChoice label="Team" name="assignee_role" value={assignee.role} keys={context.roles} onChange={(v) => setAssignee("role", v)} />
+      ) : who === "user" ? (
+        <Text label="User e-mail" name="assignee_value" value={assignee.user} onChange={(v) => setAssignee("user", v)} />
       ) : (
-        <Text label={who === "user" ? "User e-mail" : "Variable path"} name="assignee_value" value={assignee[who]} onChange={(v) => setAssignee(who, v)} />
+        <VariableText label="Variable path" name="assignee_value" hint="holds a team key or an e-mail address" variables={context.variables}
+          value={assignee.expression} onChange={(v) => setAssignee("expression", v)} />
       )}
       {who !== "approvers" && (
         <Choice label="Strategy" name="strategy" value={assignee.strategy || "pool"} options={[["pool", "pool: anyone may claim"], ["round_robin", "round robin"], ["least_loaded", "least loaded"]]}
@@ -42,23 +39,7 @@ function UserTask({ config, set, context }) {
       <KeyChoice label="Task form" name="form" value={config.form} keys={context.forms} onChange={(v) => set("form", v)} />
       <RemindersEditor reminders={config.reminders} canCountBack={!!(config.timeout || config.due)} onChange={(v) => set("reminders", v)} />
       <Text label="Due after" name="due" placeholder="ISO duration, e.g. P1D or PT16H" value={typeof config.due === "string" ? config.due : ""} onChange={(v) => set("due", v)} />
-      <fieldset className="fl-group">
-        <legend>
-          <label><input type="checkbox" name="has_timeout" checked={!!timeout} onChange={(e) => set("timeout", e.target.checked ? { after: "P2D", action: "escalate", to: "manager" } : undefined)} /> Timeout</label>
-        </legend>
-        {timeout && (
-          <>
-            <Text label="After" name="timeout_after" value={typeof timeout.after === "string" ? timeout.after : ""} placeholder="P2D" onChange={(v) => setTimeout({ after: v })} />
-            <Choice label="Then" name="timeout_action" value={timeout.action} options={["escalate", "reassign", "auto_complete", "cancel", "follow_edge"]} onChange={(v) => setTimeout({ action: v })} />
-            {["escalate", "reassign"].includes(timeout.action) && (
-              <Text label="To" name="timeout_to" hint="a team, a user with @, or manager" value={timeout.to} onChange={(v) => setTimeout({ to: v })} />
-            )}
-            {timeout.action === "auto_complete" && (
-              <Choice label="With outcome" name="timeout_outcome" value={timeout.outcome} options={["", ...(config.outcomes || ["complete"])]} onChange={(v) => setTimeout({ outcome: v })} />
-            )}
-          </>
-        )}
-      </fieldset>
+      <TimeoutEditor timeout={config.timeout} withTasks outcomes={config.outcomes || ["complete"]} onChange={(v) => set("timeout", v)} />
     </>
   );
 }
@@ -82,7 +63,7 @@ function MappingEditor({ label, mapping, onChange, targetHint, sourceHint, varia
   return (
     <div className="fl-field" role="group" aria-label={label}>
       <span>{label}</span>
-      <datalist id={listId}>{variables.map((v) => <option key={v} value={v} />)}</datalist>
+      <VariableList id={listId} variables={variables} />
       {rows.map(([target, source], i) => (
         <div className="fl-map" key={i}>
           <input aria-label={`${label} name`} placeholder={targetHint} value={target}
@@ -113,6 +94,8 @@ function Service({ config, set, context }) {
       {config.on_error === "edge" && (
         <Text label="Store the error in" name="error_output" placeholder="variable, e.g. refund_error" value={config.error_output} onChange={(v) => set("error_output", v)} />
       )}
+      <RetryEditor retry={config.retry} onChange={(v) => set("retry", v)} />
+      <TimeoutEditor timeout={config.timeout} onChange={(v) => set("timeout", v)} />
     </>
   );
 }
@@ -134,20 +117,21 @@ function Decision({ config, set, context }) {
   );
 }
 
-function Wait({ config, set }) {
+function Wait({ config, set, context }) {
   return (
     <>
       <Choice label="Wait until" name="until" value={config.until} options={[["duration", "a duration has passed"], ["date", "a date"], ["message", "a message arrives"]]}
         onChange={(v) => set("until", v, { duration: undefined, date: undefined, message: undefined, ...(v === "duration" ? { duration: "P1D" } : v === "message" ? { message: { name: "", correlate: "" } } : { date: "" }) })} />
       {config.until === "duration" && <Text label="Duration" name="duration" value={typeof config.duration === "string" ? config.duration : ""} onChange={(v) => set("duration", v)} />}
-      {config.until === "date" && <Text label="Date variable" name="date" value={config.date} onChange={(v) => set("date", v)} />}
+      {config.until === "date" && <VariableText label="Date variable" name="date" variables={context.variables} value={config.date} onChange={(v) => set("date", v)} />}
       {config.until === "message" && (
         <>
           <Text label="Message name" name="message_name" value={config.message?.name} onChange={(v) => set("message", { ...config.message, name: v })} />
-          <Text label="Correlate on variable" name="message_correlate" value={config.message?.correlate} onChange={(v) => set("message", { ...config.message, correlate: v })} />
+          <VariableText label="Correlate on variable" name="message_correlate" variables={context.variables} value={config.message?.correlate} onChange={(v) => set("message", { ...config.message, correlate: v })} />
           <Text label="Store its data in" name="message_output" placeholder="variable, e.g. scan" value={config.message?.output} onChange={(v) => set("message", put(config.message, "output", v))} />
         </>
       )}
+      <TimeoutEditor timeout={config.timeout} onChange={(v) => set("timeout", v)} />
     </>
   );
 }
@@ -173,6 +157,7 @@ function Simple({ node, config, set, context }) {
         <>
           <KeyChoice label="Form" name="form" value={config.form} keys={context.forms} onChange={(v) => set("form", v)} />
           <Choice label="Filled by" name="submitter" value={config.submitter || "customer"} options={["customer", "staff", "starter"]} onChange={(v) => set("submitter", v)} />
+          <TimeoutEditor timeout={config.timeout} withTasks onChange={(v) => set("timeout", v)} />
         </>
       );
     case "parallel":
@@ -189,6 +174,7 @@ function Simple({ node, config, set, context }) {
             <input type="checkbox" name="subflow_wait" checked={config.wait !== false} onChange={(e) => set("wait", e.target.checked ? undefined : false)} />
             Wait for it to end
           </label>
+          {config.wait !== false && <TimeoutEditor timeout={config.timeout} onChange={(v) => set("timeout", v)} />}
         </>
       );
     case "notify":
@@ -228,7 +214,7 @@ export function NodeInspector({ node, onChange, onDelete, issues, context }) {
   );
 }
 
-export function EdgeInspector({ edge, source, onChange, onDelete, issues }) {
+export function EdgeInspector({ edge, source, onChange, onDelete, issues, variables }) {
   const outcomes = source?.type === "user_task" ? source.config?.outcomes || ["complete"] : null;
   const set = (key, value) => onChange(put(edge, key, value));
   return (
@@ -251,7 +237,7 @@ export function EdgeInspector({ edge, source, onChange, onDelete, issues }) {
           {!edge.default && (
             <div className="fl-field" role="group" aria-label="Condition">
               <span>Condition</span>
-              <RuleEditor condition={edge.condition} onChange={(c) => set("condition", c)} />
+              <RuleEditor condition={edge.condition} fields={variables} listId="fl-edge-vars" onChange={(c) => set("condition", c)} />
             </div>
           )}
         </>

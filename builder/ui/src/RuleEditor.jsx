@@ -1,6 +1,7 @@
 // A simple rule editor: rows of "field operator value", all of which must hold.
 // It writes the JSON conditions of runtime.rules ({"all": [{var, op, value}]}); a
 // condition it cannot show as rows is left alone and edited in the JSON tab.
+import { VariableList } from "./fields.jsx";
 import { OPERATORS, UNARY } from "./palette.js";
 
 export function conditionRows(condition) {
@@ -25,7 +26,8 @@ function showValue(value) {
   return typeof value === "string" ? value : JSON.stringify(value);
 }
 
-// `fields` (optional): names offered while typing the field (a datalist), e.g. a form's fields.
+// `fields` (optional): offered while typing the field (a datalist): a form's field names,
+// or the flow's variables as {path, source}.
 export default function RuleEditor({ condition, onChange, fields, listId = "fl-rule-fields" }) {
   const rows = conditionRows(condition);
   if (rows === null) {
@@ -50,7 +52,7 @@ export default function RuleEditor({ condition, onChange, fields, listId = "fl-r
           <button type="button" className="fl-icon-btn" aria-label="Remove rule" onClick={() => write(rows.filter((_, j) => j !== i))}>×</button>
         </div>
       ))}
-      {fields && <datalist id={listId}>{fields.map((f) => <option key={f} value={f} />)}</datalist>}
+      {fields && <VariableList id={listId} variables={fields} />}
       <button type="button" className="fl-link" onClick={() => write([...rows, { var: "", op: "==", value: "" }])}>+ Add rule</button>
       {rows.length > 1 && <p className="fl-muted">All rules must hold.</p>}
     </div>

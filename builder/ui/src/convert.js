@@ -75,7 +75,7 @@ export function toCanvas(body, issues, selection) {
 }
 
 /** Variable names the flow declares or writes (declared variables, task and form
- *  outputs, service outputs, decision results), for the mapping pickers. */
+ *  outputs, service outputs, decision results): what the body alone tells. */
 export function knownVariables(body) {
   const names = new Set(Object.keys(body.variables || {}));
   for (const node of body.nodes) {
@@ -86,4 +86,12 @@ export function knownVariables(body) {
     if (c.message && typeof c.message.output === "string") names.add(c.message.output);
   }
   return [...names].filter(Boolean).sort();
+}
+
+/** The pickers' list: the server's ({path, source}, with form fields and table outputs,
+ *  from the last lint answer) plus what the body names since, e.g. an output just typed. */
+export function variableOptions(served, body) {
+  const seen = new Set(served.map((v) => v.path));
+  const fresh = knownVariables(body).filter((name) => !seen.has(name)).map((path) => ({ path, source: "this flow" }));
+  return [...served, ...fresh].sort((a, b) => a.path.localeCompare(b.path));
 }

@@ -11,11 +11,34 @@ export function Field({ label, children, hint }) {
   );
 }
 
-export function Text({ label, value, onChange, placeholder, hint, name }) {
+export function Text({ label, value, onChange, placeholder, hint, name, list }) {
   return (
     <Field label={label} hint={hint}>
-      <input name={name} value={value ?? ""} placeholder={placeholder} onChange={(e) => onChange(e.target.value)} />
+      <input name={name} list={list} value={value ?? ""} placeholder={placeholder} onChange={(e) => onChange(e.target.value)} />
     </Field>
+  );
+}
+
+/** The variables the flow knows ({path, source} or plain names) as a <datalist>, so a
+ *  text field offers them while typing and still accepts anything else. */
+export function VariableList({ id, variables }) {
+  return (
+    <datalist id={id}>
+      {(variables || []).map((v) => (typeof v === "string" ? { path: v } : v)).map((v) => (
+        <option key={v.path} value={v.path} label={v.source ? `${v.path} · ${v.source}` : undefined} />
+      ))}
+    </datalist>
+  );
+}
+
+/** A text field for a variable path, offering the flow's variables. */
+export function VariableText({ variables, name, ...props }) {
+  const id = `vars-${name}`;
+  return (
+    <>
+      <Text {...props} name={name} list={id} />
+      <VariableList id={id} variables={variables} />
+    </>
   );
 }
 
