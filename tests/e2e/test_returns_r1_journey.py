@@ -137,6 +137,7 @@ def test_r1_from_the_portal_in_chinese_to_the_refund_and_the_board(live_app, chr
             inbox.wait_for_url("**/inbox/tasks/*")
             assert inbox.get_by_role("heading", name="Inspect return").is_visible()
             assert inbox.get_by_text("1 x Basic T-shirt, M (TS-BAS-M)").is_visible()
+            assert "Schönhauser Allee 36" in inbox.content()  # case data as text, not JSON
             inbox.get_by_label("The items match the request (SKU and quantity)").check()
             inbox.get_by_label("Serial number matches the one sold (or the item has none)").check()
             inbox.get_by_label("A - like new, restock").check()
