@@ -150,6 +150,7 @@ def _node_defines(node: dict[str, Any], ctx: LintContext, known: KnownVariables)
             known.add(output, step)
         _form_fields(config.get("form"), prefix, f"form {config.get('form')}", ctx, known)
     elif node_type == "user_task" and isinstance(output, str) and output:
+        known.add(output, step)
         for key in TASK_RESULT:
             known.add(f"{output}.{key}", step)
         form = config.get("form")
