@@ -1,7 +1,8 @@
-"""The returns template in Chromium: a customer whose browser prefers Chinese returns a
-T-shirt (R1, auto-approved), and a frequent returner's request (R9) waits in the agent's
-inbox. The bundle is imported over the sandbox connectors, so the order lookup and the
-flow's ERP check are real HTTP calls. Screenshots: tests/e2e/artifacts/returns-*.png.
+"""The returns template in Chromium: a frequent returner's request (R9), made in Chinese
+with store credit and a drop-off QR, waits in the agent's inbox with the policy's reason.
+The bundle is imported over the sandbox connectors, so the order lookup and the flow's
+ERP check are real HTTP calls. R1 from portal to refund is test_returns_r1_journey.py.
+Screenshots: tests/e2e/artifacts/returns-*.png.
 """
 
 # ruff: noqa: RUF001  (full-width punctuation is correct in Chinese text)
@@ -33,7 +34,7 @@ def _request(page, base: str, number: str, email: str) -> None:
     page.get_by_text(f"已找到订单 {number}。").wait_for()
 
 
-def test_r1_in_chinese_then_a_review_in_the_inbox(live_app, chromium):
+def test_r9_request_in_chinese_waits_for_review_in_the_inbox(live_app, chromium):
     from playwright.sync_api import sync_playwright
 
     from app.sandbox.install import install_connectors
@@ -53,25 +54,6 @@ def test_r1_in_chinese_then_a_review_in_the_inbox(live_app, chromium):
         page = context.new_page()
         page.set_default_timeout(15_000)
         try:
-            _request(page, base, "SO-DE-10630", "max.mueller@example.de")
-            assert page.locator('input[name="items/0/sku"]').input_value() == "TS-BAS-M"
-            assert not page.get_by_label("问题照片").is_visible()
-            page.locator('select[name="reason"]').select_option("size")
-            page.get_by_label("我的商品没有卫生封条").check()
-            page.get_by_label("退款到原支付方式").check()
-            page.get_by_label("预付退货标签（在家打印）").check()
-            page.get_by_label("我确认商品完整，并同意退货政策。").check()
-            _shot(page, "returns-1-request-zh")
-            page.get_by_role("button", name="提交申请").click()
-            page.wait_for_url(re.compile(r".*/portal/case/[^/]+/thanks$"))
-            _shot(page, "returns-2-thanks-zh")
-            status_url = page.url.removesuffix("/thanks")
-            with app.app_context():
-                assert app.extensions["formloom.jobs"].wait_idle(30)
-            page.goto(status_url)
-            assert page.get_by_text("您的退货申请已批准").is_visible()
-            _shot(page, "returns-3-status-approved-zh")
-
             _request(page, base, "SO-DE-10711", "sven.koch@example.de")
             page.locator('select[name="reason"]').select_option("changed_mind")
             page.get_by_label("我的商品没有卫生封条").check()
@@ -100,7 +82,7 @@ def test_r1_in_chinese_then_a_review_in_the_inbox(live_app, chromium):
             _shot(inbox, "returns-5-inbox-review-task")
             with app.app_context():
                 cases = db.session.scalars(db.select(FlowInstance)).all()
-                assert sorted(c.status for c in cases) == ["completed", "waiting"]
+                assert [c.status for c in cases] == ["waiting"]
         finally:
             context.close()
             browser.close()
