@@ -57,7 +57,8 @@ def _task(instance: FlowInstance, status: str = "open", **done) -> Task:
     return task
 
 
-@pytest.mark.databases("postgresql")
+#: The load run uses PostgreSQL; the audit's queries are not about the database otherwise.
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_the_audit_counts_each_kind_of_loss_and_passes_healthy_cases(app):
     agent = make_user("staff", email="agent0@load.test")
     other = make_user("staff", email="agent1@load.test")
