@@ -19,9 +19,11 @@ After the clients stop, the queue drains (`--drain` seconds at most) and `load_a
 reconciles what the clients were told with the database: `lost`, `stuck`, `incidents`.
 The exit status is 1 on any error, loss, stuck case or incident.
 
-Run: `.venv/bin/python bench/load.py [--clients 64] [--seconds 60]` (~2.5 min in all).
-Last line: `{"bench": "load", "clients", "seconds", "requests", "rps", "errors", "lost",
-"routes": {route: {"requests", "p50_ms", "p99_ms", "errors"}}, ...}`.
+Run: `.venv/bin/python bench/load.py [--clients 64] [--seconds 60]` (~3.5 min in all on
+two busy cores: setup, the run, the drain). Last line: `{"bench": "load", "clients",
+"seconds", "requests", "rps", "errors", "reconnects", "lost", "stuck", "incidents",
+"routes": {route: {"requests", "p50_ms", "p99_ms", "errors"[, "conflicts"]}}, ...,
+"load_average": [1-min before, 1/5/15-min after]}`.
 """
 
 from __future__ import annotations
