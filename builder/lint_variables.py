@@ -197,7 +197,9 @@ def _form_fields(
 
 
 def variable_issues(body: dict[str, Any], ctx: LintContext) -> list[tuple[str, str, str]]:
-    """Warnings for condition and table-input reads that nothing defines."""
+    """Warnings for reads nothing defines: edge conditions, decision tables' inputs, and
+    what steps read (mapping sources, assignee expressions, a wait's date or correlation,
+    notify recipients, as the engine's own `var_paths` lists them)."""
     if ctx.form_fields is None:
         return []
     known = known_variables(body, ctx)
@@ -215,7 +217,24 @@ def variable_issues(body: dict[str, Any], ctx: LintContext) -> list[tuple[str, s
     for i, node in enumerate(nodes):
         if isinstance(node, dict) and node.get("type") == "decision":
             found += _table_issues(i, node, ctx, known)
+    for index, reads in _step_reads(body):
+        unknown = [read for read in sorted(reads) if not known.defines(read)]
+        if unknown:
+            what = "this step reads " + ", ".join(repr(read) for read in unknown)
+            found.append((WARNING, f"/nodes/{index}/config", _unknown(what)))
     return found
+
+
+def _step_reads(body: dict[str, Any]) -> list[tuple[int, set[str]]]:
+    """(node index, paths it reads) from the compiled flow; nothing while it does not
+    compile (the compiler's errors come first)."""
+    from runtime.flows.compile import compile_flow
+
+    try:
+        spec = compile_flow(body, "lint", 0)
+    except DefinitionInvalid:
+        return []
+    return [(node.index, node.var_paths()) for node in spec.nodes]
 
 
 def _table_issues(

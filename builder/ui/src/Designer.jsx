@@ -181,6 +181,11 @@ function Canvas({ api, config, initial }) {
   const selectedEdge = selectedEdgeIndex >= 0 ? doc.body.edges[selectedEdgeIndex] : null;
 
   const replaceNode = (next) => setBody({ ...doc.body, nodes: doc.body.nodes.map((n) => (n.id === next.id ? next : n)) });
+  // The flow's declared start variables (body.variables), edited on the start step.
+  const declare = (declared) => {
+    const { variables: _old, ...rest } = doc.body; // eslint-disable-line no-unused-vars
+    setBody(Object.keys(declared).length ? { ...rest, variables: declared } : rest);
+  };
   const replaceEdge = (next) => setBody({ ...doc.body, edges: doc.body.edges.map((e) => (e.id === next.id ? next : e)) });
 
   const pickIssue = (issue) => {
@@ -357,7 +362,7 @@ function Canvas({ api, config, initial }) {
             <p className="fl-hint" data-testid="multi-selection">{picked.length} steps selected: <em>Copy</em> (Ctrl+C) takes them with the arrows between them; <em>Delete</em> removes them.</p>
           )}
           {!testing && selectedNode && picked.length < 2 && (
-            <NodeInspector key={selectedNode.id} node={selectedNode} context={{ ...config.context, variables }} issues={issues.filter((i) => i.node === selectedNode.id)}
+            <NodeInspector key={selectedNode.id} node={selectedNode} context={{ ...config.context, variables, declared: doc.body.variables, declare }} issues={issues.filter((i) => i.node === selectedNode.id)}
               onChange={replaceNode} onDelete={() => removeNodes([selectedNode.id])} />
           )}
           {!testing && selectedEdge && (

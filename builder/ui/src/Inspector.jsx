@@ -144,6 +144,9 @@ function Start({ config, set, context }) {
       {trigger.type === "form" && <KeyChoice label="Form" name="trigger_form" value={trigger.form} keys={context.forms} onChange={(v) => set("trigger", put(trigger, "form", v))} />}
       {trigger.type === "webhook" && <Text label="Message" name="trigger_message" value={trigger.message} onChange={(v) => set("trigger", put(trigger, "message", v))} />}
       {trigger.type === "schedule" && <Text label="Cron" name="trigger_schedule" placeholder="0 6 * * 1" value={trigger.schedule} onChange={(v) => set("trigger", put(trigger, "schedule", v))} />}
+      <ListText label="Start variables" name="start_variables" items={Object.keys(context.declared || {})}
+        hint="comma-separated names the starter passes (the API, a webhook, a parent flow)"
+        onChange={(names) => context.declare(Object.fromEntries(names.map((n) => [n, context.declared?.[n] || {}])))} />
     </>
   );
 }
