@@ -8,7 +8,9 @@ import copy
 from app.extensions import db
 from app.models import FlowInstance
 from tests.factories import make_api_token, make_user
-from tests.templates.returns.conftest import request_return, settle
+from tests.templates.returns.conftest import SQLITE_ONLY, request_return, settle
+
+pytestmark = SQLITE_ONLY
 
 API = "/api/v1/definitions/decision_table/returns.policy"
 

@@ -14,7 +14,9 @@ from app.extensions import db
 from app.models import FlowInstance
 from app.services import definitions
 from tests.app.portal.conftest import hidden_fields
-from tests.templates.returns.conftest import BUNDLE, look_up
+from tests.templates.returns.conftest import BUNDLE, SQLITE_ONLY, look_up
+
+pytestmark = SQLITE_ONLY
 
 ORDER, EMAIL = "SO-FR-10955", "camille.durand@example.fr"
 

@@ -16,12 +16,15 @@ from tests.app.forms.kit import jpeg_bytes
 from tests.app.portal.conftest import hidden_fields
 from tests.factories import csrf_token, login
 from tests.templates.returns.conftest import (
+    SQLITE_ONLY,
     fire_timers,
     request_return,
     settle,
     status_page,
     the_case,
 )
+
+pytestmark = SQLITE_ONLY
 
 
 def _decided_by(instance: FlowInstance) -> list[str]:

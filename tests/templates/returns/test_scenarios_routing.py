@@ -8,7 +8,9 @@ import pytest
 from app.extensions import db
 from app.models import Task
 from tests.factories import csrf_token, login
-from tests.templates.returns.conftest import request_return, settle, the_case
+from tests.templates.returns.conftest import SQLITE_ONLY, request_return, settle, the_case
+
+pytestmark = SQLITE_ONLY
 
 
 @pytest.mark.parametrize(("order", "email", "expected"), [
