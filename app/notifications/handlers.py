@@ -6,7 +6,9 @@
   from the node's template to each recipient — a user or team of this installation
   (who also get an in-app notice), or a plain address. Template placeholders are
   `{{ name }}` paths into the effect's variables; values are inserted as text and
-  escaped in the HTML part (CHECKLIST 14). Webhook messages are not built yet and fail
+  escaped in the HTML part (CHECKLIST 14). The case's customer gets their copy in the
+  language they wrote in (the node's `translations`) and with `{{status_link}}` filled
+  in (app/notifications/customer.py). Webhook messages are not built yet and fail
   loudly as an incident rather than vanishing.
 
 Handlers add rows (notices, queued mail) and call nothing outside: the mail leaves after
@@ -20,12 +22,13 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from markupsafe import escape
+from markupsafe import Markup, escape
 
 from app.extensions import db
 from app.flows.outbox import handles
 from app.models import OutboxEntry, Task, User
 from app.notifications import email_enabled, notify, people_for, team_members
+from app.notifications.customer import LINK_NAME, case_customer, template_for
 
 _PLACEHOLDER = re.compile(r"{{\s*([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*)\s*}}")
 
@@ -57,18 +60,32 @@ def _send(entry: OutboxEntry) -> None:
             f"{payload.get('channel')!r} notifications are not supported yet; "
             "only e-mail is delivered")
     template = payload.get("template") or {}
-    values = payload.get("variables") or {}
-    subject = " ".join(render_text(template.get("subject", ""), values).split())[:200]
-    text = render_text(template.get("body", ""), values)
-    html = render_html(template.get("body", ""), values)
+    values = dict(payload.get("variables") or {})
+    values[LINK_NAME] = ""  # a case variable of that name never becomes a link
+    chosen = payload.get("locale") if isinstance(payload.get("locale"), str) else None
     users, addresses = _recipients(payload.get("recipients") or [])
+    customer = case_customer(entry.instance_id)
+    if customer is not None and customer.address in addresses:
+        addresses.discard(customer.address)
+        mail = _render(template_for(template, chosen or customer.locale),
+                       {**values, LINK_NAME: customer.status_link})
+        send_mail(customer.address, *mail)
+    subject, text, html = _render(template_for(template, chosen), values)
     for user in users:
         notify(user, kind="message", key=f"message:{entry.idempotency_key}:{user.id}",
-               title=subject or "A message from a flow", body=text, email=False)
+               title=subject if subject != "(no subject)" else "A message from a flow",
+               body=text, email=False)
         if email_enabled(user):
             addresses.add(user.email)
     for address in sorted(addresses):
-        send_mail(address, subject or "(no subject)", text, html=html)
+        send_mail(address, subject, text, html=html)
+
+
+def _render(template: Mapping[str, Any], values: Mapping[str, Any]) -> tuple[str, str, str]:
+    """Subject, plain text and HTML of one copy of a message."""
+    subject = " ".join(render_text(template.get("subject", ""), values).split())[:200]
+    return (subject or "(no subject)", render_text(template.get("body", ""), values),
+            render_html(template.get("body", ""), values))
 
 
 def render_text(template: str, values: Mapping[str, Any]) -> str:
@@ -76,12 +93,19 @@ def render_text(template: str, values: Mapping[str, Any]) -> str:
 
 
 def render_html(template: str, values: Mapping[str, Any]) -> str:
-    """The body as HTML: the designer's text and the case's values both escaped."""
+    """The body as HTML: the designer's text and the case's values both escaped.
+
+    The app's own status link becomes a clickable `<a>`; nothing else does.
+    """
     parts, last = [], 0
     source = str(template)
     for match in _PLACEHOLDER.finditer(source):
         parts.append(str(escape(source[last:match.start()])))
-        parts.append(str(escape(_text(_lookup(values, match.group(1))))))
+        value = _text(_lookup(values, match.group(1)))
+        if match.group(1) == LINK_NAME and value.startswith(("https://", "http://")):
+            parts.append(str(Markup('<a href="{0}">{0}</a>').format(value)))
+        else:
+            parts.append(str(escape(value)))
         last = match.end()
     parts.append(str(escape(source[last:])))
     return "<div style=\"white-space: pre-line\">" + "".join(parts) + "</div>"

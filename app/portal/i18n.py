@@ -71,6 +71,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "status.title": {"en": "Case {case}", "zh-CN": "案件 {case}"},
     "status.timeline": {"en": "What has happened", "zh-CN": "处理进度"},
     "status.next": {"en": "What happens next", "zh-CN": "下一步"},
+    "status.summary": {"en": "Your case at a glance", "zh-CN": "概要"},
     "status.next_default": {
         "en": "Our team is working on your case. This page shows every step as it happens.",
         "zh-CN": "我们的团队正在处理您的案件。每一步进展都会显示在此页面上。"},

@@ -51,6 +51,8 @@ class PortalOffer:
     lookup: Lookup | None
     steps: MappingProxyType  # node id -> Step
     documents: MappingProxyType  # variable name -> per-locale label
+    #: what the status page may show of the case's variables (app/portal/summary.py)
+    summary: tuple[MappingProxyType, ...] = ()
 
 
 def list_offers() -> list[PortalOffer]:
@@ -141,6 +143,8 @@ def parse_offer(flow_key: str, version: int, body: dict[str, Any]) -> PortalOffe
             {name: MappingProxyType(dict(label)) for name, label
              in (block.get("documents") or {}).items()}
         ),
+        summary=tuple(MappingProxyType(dict(item)) for item in block.get("summary") or ()
+                      if isinstance(item, dict)),
     )
 
 

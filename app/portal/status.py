@@ -4,7 +4,8 @@ Only customer-safe facts leave this module. The timeline is built from
 `instance_events`, but only from kinds a customer understands — the request arriving,
 steps the flow's `portal.steps` names (a step not listed there is never shown, so an
 internal "fraud check" stays internal), questions to and answers from the customer,
-and the end of the case. No variables, actors, comments or error texts are shown.
+and the end of the case. No actors, comments or error texts are shown, and of the
+case's variables only those the flow declares in `portal.summary` (app/portal/summary.py).
 
 Files: the documents the flow issued for the customer (variables named in
 `portal.documents`, e.g. a return label) and the files the customer sent themselves
@@ -20,6 +21,7 @@ from typing import Any
 from app.extensions import db
 from app.models import FlowInstance, InstanceEvent, StoredFile, Submission
 from app.portal import i18n
+from app.portal import summary as portal_summary
 from app.portal.offers import PortalOffer
 
 #: Statuses of a case that is over (runtime/flows/status.py); anything else is still open.
@@ -104,6 +106,14 @@ def documents(instance: FlowInstance, offer: PortalOffer | None, locale: str) ->
         .order_by(StoredFile.id)
     )
     return [CustomerFile(f.public_id, wanted[f.public_id], f.original_name, f.size) for f in rows]
+
+
+def summary(instance: FlowInstance, offer: PortalOffer | None,
+            locale: str) -> list[portal_summary.SummaryLine]:
+    """The case values the flow lets its customer see (e.g. the refund), in their language."""
+    if offer is None or not offer.summary:
+        return []
+    return portal_summary.summary(instance.variables or {}, offer.summary, locale)
 
 
 def customer_uploads(instance: FlowInstance) -> list[CustomerFile]:

@@ -303,6 +303,7 @@ def _status_page(token: str, *, values: dict[str, Any] | None = None,
         next_step=i18n.translate("status.next_answer", locale) if pending
         else case_status.next_step(instance, offer, locale),
         documents=case_status.documents(instance, offer, locale),
+        summary=case_status.summary(instance, offer, locale),
         uploads=case_status.customer_uploads(instance),
         pending=pending, answer_fields=answer_fields, errors=errors,
         client_token=client_token or new_client_token(),

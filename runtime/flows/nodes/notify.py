@@ -2,17 +2,23 @@
 
     {"channel": "email", "to": ["customer.email", {"role": "cs_lead"}, "ops@example.com"],
      "template": {"subject": "Your return {{rma}}", "body": "..."},
+     "translations": {"zh-CN": {"subject": "您的退货 {{rma}}", "body": "..."}},
      "locale": "customer.locale", "variables": {"rma": "case_number"}}
 
 Recipients: text with `@` is an address; other text is a variable path whose value is
 an address, a list of them, or `{"user"|"role"|"email": …}`; objects name a user, role
 or address. The template is rendered by the app (escaped, CHECKLIST 14) with
 `variables` (a mapping over the instance's variables; all of them when absent).
+`translations` holds the template in other locales; the app picks the one for
+`locale` (or, for a portal case's customer, the language they wrote in), else the
+default `template`. `{{status_link}}` is the case's portal status link, filled in by the
+app for the customer's copy only (app/notifications/customer.py).
 The same spec serves reminders on waiting nodes (`{"after": "P7D", "notify": {...}}`).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -29,9 +35,10 @@ if TYPE_CHECKING:
     from runtime.flows.run import Run
     from runtime.flows.state import Token
 
-KEYS = frozenset({"channel", "to", "template", "locale", "variables"})
+KEYS = frozenset({"channel", "to", "template", "translations", "locale", "variables"})
 CHANNELS = ("email", "webhook")
 RECIPIENT_KINDS = ("user", "role", "email")
+LOCALE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 RECIPIENT_SHAPE = 'a recipient is an address, a variable path, or {"user"|"role"|"email": …}'
 
 
@@ -39,7 +46,7 @@ RECIPIENT_SHAPE = 'a recipient is an address, a variable path, or {"user"|"role"
 class NotifySpec:
     channel: str
     to: tuple[Source | dict[str, str], ...]
-    template: dict[str, str]
+    template: dict[str, Any]  # subject, body and optional translations
     locale: Source | None = None
     variables: VarMapping | None = None
 
@@ -96,21 +103,35 @@ def compile_notify(config: Config) -> NotifySpec | None:
             if parsed is not None:
                 to.append(parsed)
     template = config.get("template")
-    if not (
-        isinstance(template, dict)
-        and isinstance(template.get("body"), str)
-        and set(template) <= {"subject", "body"}
-        and all(isinstance(v, str) for v in template.values())
-    ):
+    if not _is_template(template):
         config.error(
             "template" if config.has("template") else None,
             '\'template\' is {"subject"?, "body"} of text',
         )
+    translations = config.get("translations")
+    if config.has("translations") and not (
+        isinstance(translations, dict)
+        and all(isinstance(k, str) and LOCALE.match(k) and _is_template(v)
+                for k, v in translations.items())
+    ):
+        config.error("translations",
+                     '\'translations\' maps a locale to {"subject"?, "body"} of text')
+    elif isinstance(translations, dict) and isinstance(template, dict):
+        template = {**template, "translations": {k: dict(v) for k, v in translations.items()}}
     locale = config.source("locale")
     variables = config.mapping("variables") if config.has("variables") else None
     if len(config.errors) > before:
         return None
     return NotifySpec(channel or "email", tuple(to), dict(template), locale, variables)
+
+
+def _is_template(template: Any) -> bool:
+    return (
+        isinstance(template, dict)
+        and isinstance(template.get("body"), str)
+        and set(template) <= {"subject", "body"}
+        and all(isinstance(v, str) for v in template.values())
+    )
 
 
 def _compile_recipient(item: Any, at: str, config: Config) -> Source | dict[str, str] | None:
