@@ -9,6 +9,9 @@ the ERP credit note, stock move and CRM note.
 
 from __future__ import annotations
 
+import re
+from urllib.parse import urlsplit
+
 import pytest
 
 from app.extensions import db
@@ -69,6 +72,10 @@ def test_r1_grade_a_refunds_44_95_eur_to_the_card_then_erp_and_crm(returns_app, 
         MailMessage.subject == f"Your return {case.case_number} is complete")).all()
     assert mail.to_addrs == ["max.mueller@example.de"]
     assert "We have issued 44.95 EUR (original_payment" in mail.text
+    [link] = re.findall(r"https?://\S+/portal/case/\S+", mail.text)  # the case's status link
+    assert link.startswith(_app.config["PUBLIC_BASE_URL"].rstrip("/") + "/portal/case/")
+    page = client.get(urlsplit(link).path).get_data(as_text=True)
+    assert "refund has been issued" in page and "<dd>€44.95</dd>" in page
 
 
 @pytest.mark.parametrize(("order", "email", "keep", "team", "grade", "paid", "parts"), [
