@@ -11,6 +11,7 @@ What triggers notices (all registered by `init_app`, in web and worker processes
 * `listeners`: a task created for a person or moved to them (assigned), moved by an
   escalation (escalated), and a warning timer before its deadline (about to breach);
 * `handlers`: the engine's `remind_task` and `send_notification` outbox effects;
+* `step_mail`: a portal customer's e-mail when their case enters a step marked `email`;
 * `app.services.tasks.add_comment`: @mentions.
 """
 
@@ -28,7 +29,7 @@ log = logging.getLogger(__name__)
 
 
 def init_app(app: Flask) -> None:
-    from app.notifications import handlers, listeners  # noqa: F401  (registration)
+    from app.notifications import handlers, listeners, step_mail  # noqa: F401  (registration)
 
 
 def email_enabled(user: User) -> bool:

@@ -104,6 +104,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh-CN": "感谢您的申请。您的案件编号是 {case}。\n\n"
                  "点击以下链接查看案件进度：\n{link}\n\n"
                  "请勿转发此链接：任何拥有此链接的人都可以查看此案件。"},
+    "mail.step_subject": {"en": "Your request {case}: an update",
+                          "zh-CN": "您的申请 {case} 有新进展"},
+    "mail.step_body": {
+        "en": "{step}\n\n{next}Follow your case {case} here:\n{link}",
+        "zh-CN": "{step}\n\n{next}请在此查看您的案件 {case}：\n{link}"},
     "mail.more_info_subject": {"en": "We need more information for {case}",
                                "zh-CN": "您的申请 {case} 需要补充信息"},
     "mail.more_info_body": {

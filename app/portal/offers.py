@@ -38,6 +38,7 @@ class Lookup:
 class Step:
     label: MappingProxyType
     next: MappingProxyType
+    email: bool = False  # mail the customer when the case enters it (app/notifications)
 
 
 @dataclass(frozen=True)
@@ -122,7 +123,8 @@ def parse_offer(flow_key: str, version: int, body: dict[str, Any]) -> PortalOffe
     lookup = block.get("lookup")
     steps = {
         node_id: Step(MappingProxyType(dict(step.get("label") or {})),
-                      MappingProxyType(dict(step.get("next") or {})))
+                      MappingProxyType(dict(step.get("next") or {})),
+                      step.get("email") is True)
         for node_id, step in (block.get("steps") or {}).items()
     }
     return PortalOffer(

@@ -11,9 +11,11 @@ from __future__ import annotations
 import pytest
 
 from app.extensions import db
+from app.flows import service
 from app.jobs import get_dispatcher
-from app.models import MailMessage
+from app.models import MailMessage, Task
 from tests.app.portal.conftest import open_form, publish, returns_flow, status_token_of, submit
+from tests.factories import make_user
 
 SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 pytestmark = SQLITE_ONLY  # mail rendering does not differ by database
@@ -88,3 +90,23 @@ def test_a_missing_translation_falls_back_to_the_default_template(client, reques
     token = status_token_of(submit(client, "portal.mailing"))
     mine = _flow_mail("ana@example.com")
     assert mine.subject.startswith("Request RMA-") and f"/portal/case/{token}" in mine.text
+
+
+def test_a_step_marked_email_mails_the_customer_its_label_and_link(client, request_forms):
+    flow = returns_flow(lookup=False)
+    flow["portal"]["steps"]["inspect"]["email"] = True
+    publish("flow", "portal.simple", "Simple", flow)
+    client.get("/portal/language/zh-CN")
+    token = status_token_of(submit(client))
+    task = db.session.scalar(db.select(Task).where(Task.node_id == "fraud_check"))
+    staff = make_user("staff", teams=("cs_agent",))
+    db.session.commit()
+    service.complete_task(task.id, "ok", {}, staff)
+    db.session.rollback()  # a step undone mails nobody
+    service.complete_task(task.id, "ok", {}, staff)
+    db.session.commit()
+    rows = db.session.scalars(db.select(MailMessage).order_by(MailMessage.id)).all()
+    assert len(rows) == 2  # the confirmation, then the step "inspect" (fraud_check is unnamed)
+    assert rows[1].subject.endswith("有新进展") and rows[1].to_addrs == ["ana@example.com"]
+    assert rows[1].text.startswith("仓库正在检查您的退货\n\n我们将在 2 个工作日内检查包裹。")
+    assert f"/portal/case/{token}" in rows[1].text
