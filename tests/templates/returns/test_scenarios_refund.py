@@ -76,6 +76,12 @@ def test_r1_grade_a_refunds_44_95_eur_to_the_card_then_erp_and_crm(returns_app, 
     assert link.startswith(_app.config["PUBLIC_BASE_URL"].rstrip("/") + "/portal/case/")
     page = client.get(urlsplit(link).path).get_data(as_text=True)
     assert "refund has been issued" in page and "<dd>€44.95</dd>" in page
+    updates = db.session.scalars(db.select(MailMessage.text).where(  # approved, then received
+        MailMessage.subject == f"Your request {case.case_number}: an update")).all()
+    assert [u.split("\n")[0] for u in updates] == [
+        "Your return is approved: please send the parcel",
+        "Your parcel has arrived; we are checking the items"]
+    assert all(link in u for u in updates)
 
 
 @pytest.mark.parametrize(("order", "email", "keep", "team", "grade", "paid", "parts"), [
