@@ -5,6 +5,8 @@
   reason for return, currency, items with description, HS code, quantity, value,
   weight, origin country) answers a UPU S10 tracking number and the label as a real PDF,
   base64 in JSON as DHL and UPS deliver labels. Honours `Idempotency-Key`.
+* `POST /v1/rates` (`shipper_country`, `warehouse`, `weight_kg`, optional `currency`)
+  answers what a return label on that route costs (connectors/sandbox/carrier_rates.py).
 * `GET /v1/labels/{tracking}.pdf` - the same PDF as a file; `GET /v1/tracking/{tracking}`.
 * Control `tracking` adds a tracking event and emits the signed `tracking` webhook.
 
@@ -21,6 +23,7 @@ from typing import Any
 
 from connectors.sandbox import seed
 from connectors.sandbox.base import OutgoingWebhook, Simulator, new_id
+from connectors.sandbox.carrier_rates import quote
 from connectors.sandbox.http import (
     BadRequest,
     SimRequest,
@@ -67,6 +70,7 @@ class CarrierSimulator(Simulator):
     auth = "bearer"
     routes = (
         ("POST", r"/v1/return-labels", "create_label"),
+        ("POST", r"/v1/rates", "get_rate"),
         ("GET", r"/v1/labels/(?P<tracking>[A-Z0-9]+)\.pdf", "get_label_pdf"),
         ("GET", r"/v1/tracking/(?P<tracking>[A-Z0-9]+)", "get_tracking"),
     )
@@ -121,6 +125,24 @@ class CarrierSimulator(Simulator):
             "label": {"format": "PDF", "encoding": "base64", "size": len(pdf),
                       "data": base64.b64encode(pdf).decode()},
         })
+
+    def get_rate(self, request: SimRequest) -> SimResponse:
+        params = request.json()
+        if not isinstance(params, dict):
+            raise BadRequest("the body must be a JSON object")
+        warehouse = seed.WAREHOUSES.get(str(params.get("warehouse") or ""))
+        if warehouse is None:
+            return _invalid("warehouse", f"must be one of {', '.join(seed.WAREHOUSES)}")
+        origin = str(params.get("shipper_country") or "")
+        if not _COUNTRY.match(origin):
+            return _invalid("shipper_country", "must be a two-letter country code")
+        currency = params.get("currency")
+        if currency is not None and not re.match(r"^[A-Z]{3}$", str(currency)):
+            return _invalid("currency", "must be a three-letter ISO code")
+        weight = _decimal(params.get("weight_kg"), "weight_kg")
+        return json_response(200, {"service": "return_standard", "warehouse": params["warehouse"],
+                                   **quote(origin, warehouse["country"], weight, currency,
+                                           self.now().date(), EU)})
 
     def get_label_pdf(self, request: SimRequest, tracking: str) -> SimResponse:
         shipment = self.store.get(SHIPMENT, tracking)

@@ -159,6 +159,20 @@ _ORDERS: tuple[dict[str, Any], ...] = (
      "lines": [_line("HP-ANC-200", "Wireless headphones", 1, "180.00", "8518.30", "0.300",
                      "CN")],
      "returns": []},
+    # Returnless refunds (RETURNS.md R5): a A$60 shirt whose return label costs about A$35;
+    # the same customer bought the shirt again, and a second returnless refund is reviewed.
+    {"number": "SO-AU-40150", "email": "mia.taylor@example.com.au", "name": "Mia Taylor",
+     "country": "AU", "currency": "AUD", "tier": "standard", "delivered_days_ago": 18,
+     "address": {"line1": "41 Smith St", "city": "Darwin", "postal_code": "0800",
+                 "state": "NT"},
+     "lines": [_line("SH-LIN-M", "Linen shirt, M", 1, "60.00", "6205.20", "0.250", "IN")],
+     "returns": []},
+    {"number": "SO-AU-40188", "email": "mia.taylor@example.com.au", "name": "Mia Taylor",
+     "country": "AU", "currency": "AUD", "tier": "standard", "delivered_days_ago": 4,
+     "address": {"line1": "41 Smith St", "city": "Darwin", "postal_code": "0800",
+                 "state": "NT"},
+     "lines": [_line("SH-LIN-M", "Linen shirt, M", 1, "60.00", "6205.20", "0.250", "IN")],
+     "returns": []},
 )
 
 

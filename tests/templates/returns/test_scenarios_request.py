@@ -29,7 +29,8 @@ pytestmark = SQLITE_ONLY
 
 def _decided_by(instance: FlowInstance) -> list[str]:
     events = db.session.scalars(db.select(InstanceEvent).where(
-        InstanceEvent.instance_id == instance.id, InstanceEvent.type == "decision_made"))
+        InstanceEvent.instance_id == instance.id, InstanceEvent.type == "decision_made",
+        InstanceEvent.node_id == "policy"))  # not the routing asked before it for a quote
     return [rule for event in events
             for rule in ((event.data or {}).get("data") or {}).get("rules", [])]
 
