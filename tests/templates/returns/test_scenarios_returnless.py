@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from app.extensions import db
 from app.models import FlowInstance, Incident, InstanceEvent
+from app.models.mail import MailMessage
 from app.sandbox.store import DatabaseStore
 from tests.templates.returns.conftest import (
     SQLITE_ONLY,
@@ -62,6 +63,12 @@ def test_r5_keep_the_shirt_refund_a60_then_second_returnless_is_reviewed(returns
     assert (note["order_number"], [line["sku"] for line in note["lines"]]) == (
         "SO-AU-40150", ["SH-LIN-M"])
     assert store.list("erp.stock_move") == []
+    mails = {m.subject: m.text for m in db.session.scalars(db.select(MailMessage))
+             if EMAIL in m.to_addrs}  # the receipt, then "keep it", not "received and checked"
+    assert set(mails) == {f"Your request {case.case_number}",
+                          f"Your return {case.case_number}: please keep the item"}
+    mail = mails[f"Your return {case.case_number}: please keep the item"]
+    assert "please keep the item" in mail and "60.00 AUD" in mail
 
     second = request_return(client, "SO-AU-40188", EMAIL, reason="changed_mind")
     assert second.status_code == 302, second.get_data(as_text=True)[:1000]
