@@ -12,14 +12,16 @@ SQLite only: the database-specific parts have their own tests in tests/app/flows
 from __future__ import annotations
 
 import secrets
+from io import BytesIO
 
 import pytest
 
 from app.extensions import db
 from app.flows import service
 from app.models import FlowInstance, MailMessage, Task
-from tests.factories import make_user
-from tests.templates.returns.conftest import FLOW, settle
+from tests.app.forms.kit import jpeg_bytes
+from tests.factories import csrf_token, login, make_user
+from tests.templates.returns.conftest import FLOW, request_return, settle
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 SKU = "HP-ANC-200"
@@ -59,8 +61,9 @@ def _check(case_number: str) -> FlowInstance:
     return db.session.get(FlowInstance, check.id)
 
 
-def test_the_check_opens_one_claim_above_five_percent_and_attaches_later_cases(returns_app):
-    make_user("staff", teams=("purchasing",), email="buyer@example.test")
+def test_the_check_opens_one_claim_above_five_percent_and_attaches_later_cases(returns_app,
+                                                                              client):
+    buyer = make_user("staff", teams=("purchasing",), email="buyer@example.test")
     cases = [_return_case(n) for n in range(1, 6)]
     _return_case(90, reason="size")  # not a defect reason: not counted
     _return_case(91, sku="CB-USB-C2")  # another SKU
@@ -89,3 +92,58 @@ def test_the_check_opens_one_claim_above_five_percent_and_attaches_later_cases(r
     [claim] = _claims()
     assert claim.variables["cases"] == cases and claim.variables["case_count"] == 7
     assert claim.status == "waiting" and len(_claim_tasks()) == 1 and len(_supplier_mails()) == 1
+
+    login(client, buyer)  # purchasing reads the cases on the task and closes the claim
+    page = f"/inbox/tasks/{task.id}"
+    assert ", ".join(cases) in client.get(page).get_data(as_text=True)
+    done = client.post(f"{page}/complete", data={
+        "csrf_token": csrf_token(client, page), "outcome": "close", "remedy": "credit_note",
+        "supplier_reference": "AT-QC-2026-118"})
+    assert done.status_code == 302, done.get_data(as_text=True)[:1000]
+    settle()
+    claim = db.session.get(FlowInstance, claim.id)
+    assert claim.status == "completed"
+    assert claim.variables["resolution"]["data"]["remedy"] == "credit_note"
+    cases.append(_return_case(8))
+    assert _check(cases[-1]).variables["claim"]["outcome"] == "started"  # a new claim
+    assert [c.status for c in _claims()] == ["completed", "waiting"]
+
+
+BUYERS = [("SO-FR-11020", "ines.bernard@example.fr"), ("SO-DE-10988", "lukas.braun@example.de"),
+          ("SO-NL-70214", "sanne.devries@example.nl")]
+
+
+def _portal_defect_return(client, number: int) -> str:
+    order, email = BUYERS[number % len(BUYERS)]
+    photo = (BytesIO(jpeg_bytes(size=(64, 48))), "broken.jpg")
+    response = request_return(client, order, email, reason="defective", photos=photo)
+    assert response.status_code == 302, response.get_data(as_text=True)[:800]
+    settle()
+    [case] = db.session.scalars(db.select(FlowInstance).where(FlowInstance.flow_key == FLOW)
+                                .order_by(FlowInstance.id.desc()).limit(1)).all()
+    return case.case_number
+
+
+def test_r17_six_defective_portal_returns_of_one_sku_open_one_claim_a_seventh_joins_it(
+        returns_app, client):
+    make_user("staff", teams=("purchasing",), email="buyer@example.test")
+    cases = [_portal_defect_return(client, n) for n in range(6)]
+    assert len(set(cases)) == 6
+    [claim] = _claims()
+    assert claim.variables["cases"] == cases  # the six cases, in the order they came
+    assert (claim.variables["units_sold"], claim.variables["percent"]) == (100, "6.00")
+    [task] = _claim_tasks()
+    assert task.instance_id == claim.id and task.status == "open"
+    [mail] = _supplier_mails()
+    assert ", ".join(cases) in mail.text
+    checks = db.session.scalars(db.select(FlowInstance).where(
+        FlowInstance.flow_key == "returns.quality_check")).all()
+    assert sorted(c.status for c in checks) == ["completed"] * 6
+    customer_cases = db.session.scalars(db.select(FlowInstance).where(
+        FlowInstance.flow_key == FLOW)).all()
+    assert {c.status for c in customer_cases} == {"waiting"}  # on to review, not held up
+
+    cases.append(_portal_defect_return(client, 6))
+    [claim] = _claims()
+    assert claim.variables["cases"] == cases and claim.variables["case_count"] == 7
+    assert len(_claim_tasks()) == 1 and len(_supplier_mails()) == 1
