@@ -93,6 +93,7 @@ def test_an_open_instance_between_two_waits_defers_the_caller(app):
     db.session.commit()
     with pytest.raises(ConnectorError, match="has not waited"):  # stuck: an incident
         _send("SKU-1", flow="quality.busy")
+    db.session.rollback()  # the failed call's lock, as the job's rollback would
 
 
 @pytest.mark.parametrize(("inputs", "named"), [
