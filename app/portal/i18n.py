@@ -56,6 +56,12 @@ MESSAGES: dict[str, dict[str, str]] = {
               "chosen again.",
         "zh-CN": "请检查标出的字段。为了安全，您选择的文件需要重新选择。"},
     "request.submit": {"en": "Send request", "zh-CN": "提交申请"},
+    "request.line_not_ordered": {
+        "en": "This item is not in your order. Remove this row or look the order up again.",
+        "zh-CN": "此商品不在您的订单中。请删除此行或重新查找订单。"},
+    "request.line_over_ordered": {
+        "en": "Your order has {ordered} of this item: you can send back at most {ordered}.",
+        "zh-CN": "您的订单中此商品共 {ordered} 件：最多可退回 {ordered} 件。"},
     "request.required_note": {"en": "Fields marked * are required.",
                               "zh-CN": "标有 * 的字段为必填项。"},
     "confirm.title": {"en": "Thank you, we have your request",

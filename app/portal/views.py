@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from typing import Any
@@ -32,7 +33,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import MultiDict
 
 from app.extensions import db
-from app.portal import bp, cases, i18n, links, lookup, offers
+from app.portal import bp, cases, i18n, links, lookup, offers, order_lines
 from app.portal import status as case_status
 from app.ratelimit import Limit, check
 from app.security import public, safe_next_path
@@ -162,6 +163,12 @@ def submit(flow_key: str) -> Any:
         db.session.rollback()
         return _form_page(offer, values=result.data, errors=result.errors, proof=proof,
                           client_token=client_token, status=422)
+    beyond_order = order_lines.check_against_order(form, result.data, proven, g.portal_locale)
+    if beyond_order:  # more than was bought, or not bought at all: never a case
+        _forget_files(result.files)
+        db.session.rollback()
+        return _form_page(offer, values=result.data, errors=beyond_order, proof=proof,
+                          client_token=client_token, status=422)
     try:
         instance = cases.submit_request(offer, form, result, locale=g.portal_locale,
                                         client_token=client_token)
@@ -242,6 +249,15 @@ def _case(token: str) -> Any:
 def _customer_email(instance: Any, offer: offers.PortalOffer | None) -> str | None:
     value = instance.variables.get(offer.email_field if offer else "email")
     return value if isinstance(value, str) else None
+
+
+def _forget_files(files: list[Any]) -> None:
+    """Uploads of a refused request are written already; their rows roll back, so do they."""
+    from app.forms.uploads import file_path
+
+    for stored in files:
+        with contextlib.suppress(OSError):
+            os.remove(file_path(stored))
 
 
 def _with_proven(form_data: Any, proven: dict[str, Any] | None) -> Any:
