@@ -11,7 +11,10 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 
+from flask import current_app
+
 from app.extensions import db
+from app.forms import heads
 from app.models import Definition, DefinitionStatus
 from app.services import definitions
 from builder.definitions import compute_checksum
@@ -21,31 +24,48 @@ from runtime.forms import FormSpec, compile_form
 MAX_CACHED = 512
 _cache: OrderedDict[tuple[str, int, str], FormSpec] = OrderedDict()
 _lock = threading.Lock()
-DRAFT, PUBLISHED = DefinitionStatus.DRAFT, DefinitionStatus.PUBLISHED
+DRAFT = DefinitionStatus.DRAFT
+#: (key, version) -> spec of a frozen version, per app (see `heads` for why per app).
+FROZEN_EXTENSION = "formloom.frozen_forms"
 
 
 def load_form(key: str, version: int | None = None) -> FormSpec:
     """The newest published version (or `version`) of form `key`; NotFound otherwise.
 
-    A cache hit costs one small query (version and checksum, not the body): on a busy
-    portal the definition's JSON is read and compiled once per process, not per request.
+    On a busy portal this asks the database nothing: which version is the newest is kept
+    for a couple of seconds (`heads`, forgotten on any definition commit in this
+    process), an exact frozen version is kept for good (a published or archived row
+    never changes and cannot be deleted), and the compiled spec is cached per
+    (key, version, checksum). Only a miss reads the definition's JSON and compiles it.
     """
-    query = db.select(Definition.version, Definition.checksum).where(
-        Definition.kind == "form", Definition.key == key, Definition.status != DRAFT
-    )
     if version is None:
-        query = query.where(Definition.status == PUBLISHED)
-    else:
-        query = query.where(Definition.version == version)
-    head = db.session.execute(query.order_by(Definition.version.desc()).limit(1)).first()
-    if head is None:
-        which = "" if version is None else f" v{version}"
-        raise NotFound(f"there is no form {key}{which}")
-    with _lock:
-        spec = _cache.get((key, head.version, head.checksum or ""))
+        head = heads.newest_published("form", key)
+        if head is None:
+            raise NotFound(f"there is no form {key}")
+        spec = _cached(key, head.version, head.checksum or "")
+        return spec if spec is not None else spec_of(definitions.get("form", key, head.version))
+    frozen = current_app.extensions.setdefault(FROZEN_EXTENSION, {})
+    spec = frozen.get((key, version))
     if spec is not None:
         return spec
-    return spec_of(definitions.get("form", key, head.version))
+    row = db.session.execute(
+        db.select(Definition.version, Definition.checksum).where(
+            Definition.kind == "form", Definition.key == key, Definition.status != DRAFT,
+            Definition.version == version,
+        )
+    ).first()
+    if row is None:
+        raise NotFound(f"there is no form {key} v{version}")
+    spec = _cached(key, row.version, row.checksum or "")
+    if spec is None:
+        spec = spec_of(definitions.get("form", key, row.version))
+    frozen[(key, version)] = spec
+    return spec
+
+
+def _cached(key: str, version: int, checksum: str) -> FormSpec | None:
+    with _lock:
+        return _cache.get((key, version, checksum))
 
 
 def load_draft_or_latest(key: str) -> FormSpec:

@@ -56,12 +56,11 @@ def submit_request(
     """Store the submission and start the case; the caller commits."""
     from app.forms import save_submission
 
-    submission = save_submission(form, result, locale=locale, client_token=client_token)
+    # The case first, so the submission is inserted already linked to it (no UPDATE of
+    # the submission row afterwards). A racing replay fails on the unique start token.
     instance = flows.start(offer.flow_key, variables=dict(result.data),
                            start_token=start_token_of(client_token))
-    submission.instance_id = instance.id
-    for stored in result.files:
-        stored.instance_id = instance.id
+    save_submission(form, result, locale=locale, client_token=client_token, instance=instance)
     email = result.data.get(offer.email_field)
     if isinstance(email, str) and email and send_status_mail(instance, email, locale):
         notices.mailed_with_status_link(db.session(), instance.id)

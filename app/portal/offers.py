@@ -14,6 +14,7 @@ from types import MappingProxyType
 from typing import Any
 
 from app.extensions import db
+from app.forms import heads
 from app.models import Definition, DefinitionKind, DefinitionStatus
 from runtime.exceptions import NotFound
 
@@ -67,14 +68,26 @@ def list_offers() -> list[PortalOffer]:
 
 
 def get_offer(flow_key: str) -> PortalOffer:
-    """The offer for `flow_key`; NotFound when it is not (or no longer) offered."""
-    row = db.session.scalar(
-        db.select(Definition)
-        .where(Definition.kind == DefinitionKind.FLOW, Definition.key == flow_key,
-               Definition.status == DefinitionStatus.PUBLISHED)
-        .order_by(Definition.version.desc()).limit(1)
-    )
-    offer = _offer_of(row) if row is not None else None
+    """The offer for `flow_key`; NotFound when it is not (or no longer) offered.
+
+    Which version is the newest published one is kept for a couple of seconds
+    (`app.forms.heads`); the flow's body is read only when that version's offer is not
+    cached yet, so a submit or a form page usually asks the database nothing here.
+    """
+    head = heads.newest_published(DefinitionKind.FLOW, flow_key)
+    offer = None
+    if head is not None:
+        cache_key = (flow_key, head.version, head.checksum)
+        if cache_key in _cache:
+            offer = _cache[cache_key]
+        else:
+            row = db.session.scalar(
+                db.select(Definition).where(
+                    Definition.kind == DefinitionKind.FLOW, Definition.key == flow_key,
+                    Definition.version == head.version,
+                )
+            )
+            offer = _offer_of(row) if row is not None else None
     if offer is None:
         raise NotFound("this request is not offered")
     return offer

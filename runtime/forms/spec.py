@@ -123,6 +123,11 @@ class FormSpec:
     def line_items(self) -> tuple[FieldSpec, ...]:
         return tuple(f for f in self.fields() if f.type == "line_items")
 
+    @cached_property
+    def upload_fields(self) -> tuple[FieldSpec, ...]:
+        """File fields outside line items: the ones a submit reads file parts for."""
+        return tuple(f for f in walk(self.fields()) if f.is_file and "." not in f.path)
+
     def fields(self) -> tuple[FieldSpec, ...]:
         """Top-level fields in display order."""
         return self._fields

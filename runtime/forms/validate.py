@@ -22,6 +22,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
+from runtime.forms.fastcheck import Check, compile_check
 from runtime.forms.messages import builtin_text, lookup
 from runtime.forms.parse import Problem, RawInput, parse_input
 from runtime.forms.rules import RuleOutcome, is_under
@@ -59,6 +60,18 @@ def compiled_validator(spec: FormSpec) -> Draft202012Validator:
     validator = _shared_validator(spec)
     object.__setattr__(spec, "_validator", validator)  # frozen: a memo, not state
     return validator
+
+
+def fast_check(spec: FormSpec) -> Check | None:
+    """The form's compiled yes/no schema check (runtime.forms.fastcheck), memoised on the spec."""
+    memo = spec.__dict__.get("_fast_check", _UNSET)
+    if memo is _UNSET:
+        memo = compile_check(spec.schema)
+        object.__setattr__(spec, "_fast_check", memo)  # frozen: a memo, not state
+    return memo
+
+
+_UNSET = object()
 
 
 def _shared_validator(spec: FormSpec) -> Draft202012Validator:
@@ -111,10 +124,12 @@ def check_data(
         problems = {k: p for k, p in problems.items() if not is_under(_dotted(k), hidden)}
     else:
         problems = dict(problems or {})
-    for error in compiled_validator(spec).iter_errors(data):
-        for key, problem in _schema_problems(error):
-            if not is_under(_dotted(key), hidden):
-                problems.setdefault(key, problem)
+    valid = fast_check(spec)
+    if valid is None or not valid(data):  # jsonschema explains what is wrong
+        for error in compiled_validator(spec).iter_errors(data):
+            for key, problem in _schema_problems(error):
+                if not is_under(_dotted(key), hidden):
+                    problems.setdefault(key, problem)
     for path in outcome.required:
         if is_empty(_read(data, path)):
             problems.setdefault(path.replace(".", "/"), Problem("required"))
