@@ -213,8 +213,15 @@ def submit(seconds: float, clients: int, workers: int) -> dict[str, object]:
                 _wait_any(port)
                 run_load(port, path, payload(1), token_path=token, clients=clients,
                          seconds=min(2.0, seconds))  # warm-up: caches, pools, compiled specs
+                cpu_before = _server_cpu_seconds(server.pid)
                 results[label] = run_load(port, path, payload(1), token_path=token,
                                           clients=clients, seconds=seconds)
+                cpu_after = _server_cpu_seconds(server.pid)
+                requests = results[label]["requests"] + results[label]["errors"]
+                results[label]["cpu_ms"] = (
+                    round((cpu_after - cpu_before) * 1000 / requests, 2)
+                    if cpu_before is not None and cpu_after is not None and requests else None
+                )
             finally:
                 server.terminate()
                 server.wait(30)
@@ -232,8 +239,30 @@ def submit(seconds: float, clients: int, workers: int) -> dict[str, object]:
         "p99_ms": ours["p99_ms"],
         "p50_ms": ours["p50_ms"],
         "bare_p99_ms": bare["p99_ms"],
+        "cpu_ms_per_submit": ours["cpu_ms"],
+        "bare_cpu_ms": bare["cpu_ms"],
+        "cpu_ratio": (round(bare["cpu_ms"] / ours["cpu_ms"], 3)
+                      if ours["cpu_ms"] and bare["cpu_ms"] else None),
         "errors": ours["errors"] + bare["errors"],
     }
+
+
+def _server_cpu_seconds(master: int) -> float | None:
+    """CPU seconds (user + system) used so far by gunicorn's master and its workers.
+
+    The load-independent part of the HTTP figures: on a shared machine requests/s move
+    with the neighbours, CPU time per request much less. Linux only (/proc); None elsewhere.
+    """
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    try:
+        children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+        total = 0
+        for pid in [str(master), *children]:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    except (OSError, ValueError, IndexError):
+        return None
+    return total / ticks
 
 
 def _wait_any(port: int, timeout: float = 60.0) -> None:
