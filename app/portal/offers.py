@@ -13,12 +13,16 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from flask import current_app
+
 from app.extensions import db
 from app.forms import heads
 from app.models import Definition, DefinitionKind, DefinitionStatus
 from runtime.exceptions import NotFound
 
 _cache: dict[tuple[str, int, str | None], PortalOffer | None] = {}
+#: (flow key, version) -> offer of a frozen version, per app (see app.forms.heads).
+FROZEN_EXTENSION = "formloom.frozen_offers"
 
 
 @dataclass(frozen=True)
@@ -94,7 +98,15 @@ def get_offer(flow_key: str) -> PortalOffer:
 
 
 def offer_for_version(flow_key: str, version: int) -> PortalOffer | None:
-    """The portal block of one exact version (a running case keeps its version's texts)."""
+    """The portal block of one exact version (a running case keeps its version's texts).
+
+    A frozen (published or archived) version never changes and cannot be deleted, so
+    its offer is kept per app after the first read: status pages and customer e-mails
+    of running cases ask the database nothing here.
+    """
+    frozen = current_app.extensions.setdefault(FROZEN_EXTENSION, {})
+    if (flow_key, version) in frozen:
+        return frozen[(flow_key, version)]
     row = db.session.scalar(
         db.select(Definition).where(
             Definition.kind == DefinitionKind.FLOW, Definition.key == flow_key,
@@ -102,7 +114,10 @@ def offer_for_version(flow_key: str, version: int) -> PortalOffer | None:
             Definition.status.in_((DefinitionStatus.PUBLISHED, DefinitionStatus.ARCHIVED)),
         )
     )
-    return _offer_of(row) if row is not None else None
+    if row is None:
+        return None  # not there (yet), or a draft: never kept
+    offer = frozen[(flow_key, version)] = _offer_of(row)
+    return offer
 
 
 def _newest_published_rows() -> list[Definition]:
