@@ -12,7 +12,9 @@
    post the form (multipart) to `/bench/submit` on the real app: CSRF check, parse,
    validate, start a flow instance, store the Submission, commit. Next to it, with the
    same gunicorn settings, a bare Flask endpoint inserting one row. Targets: >= 40 % of
-   the bare throughput, p99 < 150 ms.
+   the bare throughput, p99 < 150 ms. Also printed: the gunicorn processes' CPU time
+   per request for both (`cpu_ms_per_submit`, `bare_cpu_ms`, `cpu_ratio`), which moves
+   far less with the neighbours' load than requests/s do.
 
 Absolute figures on a shared 2-core machine mean little; compare within one run. The
 database is created and dropped by the script (`FORMLOOM_BENCH_POSTGRES_URL`, default
