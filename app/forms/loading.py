@@ -3,7 +3,8 @@
 Published versions never change (their checksum is stored), so their compiled spec is
 cached for the life of the process. A draft can change between two requests, so the
 cache key includes the checksum of the body as it is now: an edited draft compiles
-again, an unchanged one does not.
+again, an unchanged one does not. Which published version is the newest is itself kept
+for a moment (`app.forms.heads`), so a submit usually costs no definitions query.
 """
 
 from __future__ import annotations
