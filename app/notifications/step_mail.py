@@ -15,6 +15,7 @@ since. The mail rides in the same transaction: a rolled-back step e-mails nobody
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from flask import has_app_context
 from sqlalchemy import event, inspect
@@ -25,6 +26,9 @@ from app.mail import MailError, send_mail
 from app.models import FlowInstance, InstanceEvent
 from app.notifications.customer import case_customer
 from app.portal import i18n
+
+if TYPE_CHECKING:
+    from app.portal.offers import PortalOffer
 
 log = logging.getLogger(__name__)
 KEY = "formloom.notifications.step_mail"
@@ -56,23 +60,25 @@ def _act(session: Session) -> None:
     seen = session.info.pop(KEY, None)
     if not seen or not has_app_context() or session is not db.session():
         return
+    from app.portal.offers import offer_for_version
+
     for instance, before in seen.values():
         if instance.id is None:
             continue
+        # A frozen version's offer is kept per app, so most steps (flows that mail no
+        # step) cost no statement here, not even the savepoint below.
+        offer = offer_for_version(instance.flow_key, instance.flow_version)
+        if offer is None or not any(step.email for step in offer.steps.values()):
+            continue
         try:
             with session.begin_nested():  # a failing mail never undoes the step itself
-                _mail_steps(instance, before)
+                _mail_steps(instance, before, offer)
         except Exception:
             log.exception("could not e-mail the customer of case %s a step", instance.id)
     session.info.pop(KEY, None)  # what the mails' own flush noted is no step of this commit
 
 
-def _mail_steps(instance: FlowInstance, before: int) -> None:
-    from app.portal.offers import offer_for_version
-
-    offer = offer_for_version(instance.flow_key, instance.flow_version)
-    if offer is None or not any(step.email for step in offer.steps.values()):
-        return
+def _mail_steps(instance: FlowInstance, before: int, offer: PortalOffer) -> None:
     entered = list(db.session.scalars(
         db.select(InstanceEvent.node_id).where(
             InstanceEvent.instance_id == instance.id, InstanceEvent.seq > before,
