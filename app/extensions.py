@@ -8,6 +8,8 @@ from flask_login import LoginManager
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import Engine, MetaData, event
+from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.pool import Pool
 
 #: Stable constraint names, so migrations name the same thing on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -43,3 +45,33 @@ def _tune_sqlite(dbapi_connection, _record) -> None:
             cursor.execute("PRAGMA synchronous=NORMAL")
     finally:
         cursor.close()
+
+
+@event.listens_for(Pool, "checkout")
+def _begin_on_checkout(dbapi_connection, _record, _proxy) -> None:
+    """PostgreSQL: open the transaction as the pool hands the connection out.
+
+    This replaces `pool_pre_ping`. psycopg sends `BEGIN` on its own before a
+    transaction's first statement and waits for the answer, so a pinged checkout cost
+    two round trips before any work; sent here, the `BEGIN` is the liveness check too
+    and psycopg sends none (its transaction status is no longer idle). A dead
+    connection raises `DisconnectionError`, on which the pool discards it and hands out
+    a fresh one, exactly as a failed ping does. Connections in autocommit, or with an
+    isolation level or read-only mode of their own, are left to psycopg. SQLite needs
+    neither ping nor this: there is no server to lose.
+    """
+    pgconn = getattr(dbapi_connection, "pgconn", None)
+    if pgconn is None or dbapi_connection.autocommit:
+        return
+    if dbapi_connection.isolation_level is not None or dbapi_connection.read_only is not None:
+        return
+    from psycopg import pq
+
+    if pgconn.transaction_status != pq.TransactionStatus.IDLE:
+        return
+    try:
+        result = pgconn.exec_(b"BEGIN")
+    except Exception as err:  # the socket is gone: the pool retries with a new connection
+        raise DisconnectionError(f"connection lost: {err}") from err
+    if result.status != pq.ExecStatus.COMMAND_OK or pgconn.status != pq.ConnStatus.OK:
+        raise DisconnectionError("connection failed its BEGIN on checkout")

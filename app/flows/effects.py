@@ -219,16 +219,23 @@ def _outbox_row(instance: FlowInstance, kind: str, key: str,
             "created_at": now}
 
 
+def outbox_rows(batch: Batch) -> list[dict[str, Any]]:
+    """The step's outbox rows, one per idempotency key."""
+    return _dedupe(batch.outbox)
+
+
 def flush_outbox(batch: Batch) -> None:
     """Write the step's outbox rows in one statement; one delivery job for all, after commit.
 
     `INSERT … ON CONFLICT (idempotency_key) DO UPDATE SET status = 'pending', payload`:
     an effect re-issued under a key it had before (a retried incident) is the original
     row delivered again, as the SELECT-then-INSERT this replaces did, in one round trip.
+    (On PostgreSQL `step_sql` writes the same statement inside the step's one statement
+    and calls `outbox_written`.)
     """
     if not batch.outbox:
         return
-    rows, ids = _dedupe(batch.outbox), {}
+    rows, ids = outbox_rows(batch), {}
     dialect = db.session.get_bind(mapper=OutboxEntry.__mapper__).dialect.name
     dialect_insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
     if dialect_insert is None:  # other databases: row by row through the ORM
@@ -241,10 +248,18 @@ def flush_outbox(batch: Batch) -> None:
             set_={"status": "pending", "payload": statement.excluded.payload},
         ).returning(OutboxEntry.id, OutboxEntry.idempotency_key)
         ids = {key: entry_id for entry_id, key in db.session.execute(statement)}
-        for loaded in list(db.session.identity_map.values()):  # written behind their back
-            if isinstance(loaded, OutboxEntry) and loaded.idempotency_key in ids:
-                db.session.expire(loaded, ["status", "payload"])
-    enqueue("outbox.deliver", *(ids[row["idempotency_key"]] for row in rows))  # one job
+    outbox_written(batch, ids)
+
+
+def outbox_written(batch: Batch, ids: dict[str, int]) -> None:
+    """The step's outbox rows are written (`ids` by key): one delivery job for all of
+    them, enqueued to run after commit; loaded copies of re-issued rows are stale."""
+    if not batch.outbox:
+        return
+    for loaded in list(db.session.identity_map.values()):  # written behind their back
+        if isinstance(loaded, OutboxEntry) and loaded.idempotency_key in ids:
+            db.session.expire(loaded, ["status", "payload"])
+    enqueue("outbox.deliver", *(ids[row["idempotency_key"]] for row in outbox_rows(batch)))
     batch.outbox.clear()
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import insert
 
 from app.extensions import db
-from app.flows import effects, specs
+from app.flows import effects, specs, step_sql
 from app.flows.cases import next_case_number
 from app.models import FlowInstance, InstanceEvent, MessageWait, Task, User, utcnow
 from app.services import incidents
@@ -143,8 +143,10 @@ def cancel(instance: FlowInstance, reason: str, actor: User | None) -> None:
 
 
 def _run(instance: FlowInstance, spec: Any, state: InstanceState, event: Event) -> Step:
-    """Advance, then write the step with one flush (a new instance: two) and one outbox
-    statement: the fewest round trips the ORM allows (bench/engine.py counts them)."""
+    """Advance, then write the step: on PostgreSQL the instance, its history and outbox
+    rows in one statement (step_sql) plus one flush for tasks, timers and waits; on
+    SQLite one flush (a new instance: two) and one statement each for history and outbox.
+    bench/engine.py counts the round trips."""
     now: datetime = event.at or utcnow()
     with db.session.no_autoflush:  # table/calendar lookups must not write a new instance early
         step = advance(spec, state, event, specs.environment(now))
@@ -155,7 +157,8 @@ def _run(instance: FlowInstance, spec: Any, state: InstanceState, event: Event) 
         instance.ended_at = now
     first_seq = (instance.event_seq or 0) + 1
     instance.event_seq = (instance.event_seq or 0) + len(step.log)
-    if instance.id is None:  # a new instance: one INSERT with its first state, for its id
+    is_new = instance.id is None
+    if is_new:  # a new instance: one INSERT with its first state, for its id
         db.session.flush()
     with db.session.no_autoflush:
         for record in step.log:
@@ -163,22 +166,28 @@ def _run(instance: FlowInstance, spec: Any, state: InstanceState, event: Event) 
                 _open_incident(instance, record)
         batch = effects.apply_all(instance, spec, step.effects, now)
         _sync_message_waits(instance, state, step.state)
+        history = _history_rows(first_seq, step, now)
+        if step_sql.in_use():  # the instance row first, as the ORM's flush would order it
+            ids = step_sql.write(instance, is_new, history, effects.outbox_rows(batch), now)
+            db.session.flush()
+            effects.outbox_written(batch, ids)
+            return step
     db.session.flush()
-    _append_history(instance, first_seq, step, now)
+    if history:
+        db.session.execute(insert(InstanceEvent.__table__),
+                           [{"instance_id": instance.id, **row} for row in history])
     effects.flush_outbox(batch)
     return step
 
 
-def _append_history(instance: FlowInstance, first_seq: int, step: Step, now: datetime) -> None:
-    """The step's log as instance_events rows: one Core executemany, no ORM objects.
+def _history_rows(first_seq: int, step: Step, now: datetime) -> list[dict[str, Any]]:
+    """The step's log as instance_events rows (written without ORM objects).
 
     The first record is the event itself, so the log alone can replay the instance.
     """
-    rows = [{"instance_id": instance.id, "seq": seq, "type": record.type[:48],
-             "node_id": record.node_id, "data": record.to_dict(), "at": now}
+    return [{"seq": seq, "type": record.type[:48], "node_id": record.node_id,
+             "data": record.to_dict(), "at": now}
             for seq, record in enumerate(step.log, first_seq)]
-    if rows:
-        db.session.execute(insert(InstanceEvent.__table__), rows)
 
 
 def _open_incident(instance: FlowInstance, record: Any) -> None:

@@ -22,7 +22,7 @@ from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
 from app.extensions import db
-from app.models import Task, User
+from app.models import Task, TeamSla, User
 from app.notifications import notify, team_members, timing
 
 log = logging.getLogger(__name__)
@@ -79,16 +79,23 @@ def _act(session: Session) -> None:
                 change.created = change.created or previous.created
                 change.escalated = change.escalated or previous.escalated
             latest[task.id] = change
+    slas: dict[str | None, TeamSla | None] = {}
     for change in latest.values():
+        task = change.task
+        if task.team_key not in slas:
+            slas[task.team_key] = timing.team_sla(task.team_key)
+        sla = slas[task.team_key]
+        if sla is None and not change.escalated and task.assignee_id is None:
+            continue  # a team pool without a service level: nothing to write, no savepoint
         try:
             with session.begin_nested():  # a failing notice never undoes the work itself
-                _handle(change)
+                _handle(change, sla)
         except Exception:
             log.exception("inbox notices for task %s failed; the task change stands",
                           change.task.id)
 
 
-def _handle(change: Change) -> None:
+def _handle(change: Change, sla: TeamSla | None) -> None:
     task = change.task
     # a savepoint rolled back since (a failed bulk item): the change did not happen
     if (task.assignee_id, task.team_key) != (change.assignee_id, change.team_key):
@@ -96,8 +103,8 @@ def _handle(change: Change) -> None:
     if (task.status or "open") not in OPEN:
         return
     if change.created and task.due_at is None:
-        task.due_at = timing.sla_deadline(task)
-    timing.schedule_breach_warning(task)
+        task.due_at = timing.sla_deadline(task, sla)
+    timing.schedule_breach_warning(task, sla)
     if change.escalated:
         _escalated(task)
     elif task.assignee_id is not None:

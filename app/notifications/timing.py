@@ -46,22 +46,21 @@ def warning_window(team_key: str | None) -> timedelta:
     return timedelta(minutes=sla.warn_before_minutes) if sla else DEFAULT_WARN_BEFORE
 
 
-def sla_deadline(task: Task) -> datetime | None:
-    """When a task without a deadline of its own is due under its team's SLA."""
-    sla = team_sla(task.team_key)
+def sla_deadline(task: Task, sla: TeamSla | None) -> datetime | None:
+    """When a task without a deadline of its own is due under its team's SLA (`sla`,
+    read by the caller once for both this and `schedule_breach_warning`)."""
     if sla is None or not sla.business_hours:
         return None
     start = task.created_at or utcnow()
     return team_calendar(task.team_key).add_business_time(start, sla.business_hours)
 
 
-def schedule_breach_warning(task: Task) -> None:
+def schedule_breach_warning(task: Task, sla: TeamSla | None) -> None:
     """A timer `warn_before` working time before the deadline (once per deadline).
 
     Only for teams whose manager set a service level (`TeamSla`): flows warn through their
     own reminders, and a second timer per task for every team would double the timer load.
     """
-    sla = team_sla(task.team_key)
     if task.due_at is None or sla is None:
         return
     calendar = team_calendar(task.team_key)
