@@ -167,8 +167,8 @@ def _print_persisted(results: list) -> None:
               f"({'met' if pg.per_s >= TARGET_PG_PER_S else 'missed'}), <= {TARGET_ROUNDTRIPS}"
               f" round trips/event ({'met' if roundtrips <= TARGET_ROUNDTRIPS else 'missed'})")
     for r in results:
-        print(f"  per event on {r.label}, by kind (BEGIN, COMMIT and the pool's pre-ping are "
-              "round trips too on a server):")
+        print(f"  per event on {r.label}, by kind (BEGIN and COMMIT are round trips too on a "
+              "server; BEGIN doubles as the pool's liveness check):")
         for kind, counts in r.per_event.items():
             listed = ", ".join(f"{name} {n:g}" for name, n in counts.items())
             print(f"    {kind:<18}{r.ms_per_event[kind]:5.1f} ms, "

@@ -38,6 +38,7 @@ ACTOR_EMAIL = "agent@bench.example"
 EVENTS_PER_INSTANCE = 4
 _WRITE = re.compile(r"^\s*(INSERT INTO|UPDATE|DELETE FROM)\s+\"?(\w+)", re.I)
 _READ = re.compile(r"^\s*(SELECT)\s.*?\sFROM\s+\"?(\w+)", re.I | re.S)
+_CTE_WRITES = re.compile(r"(?<!DO )\b(INSERT INTO|UPDATE)\s+\"?(\w+)", re.I)
 
 
 @dataclass
@@ -177,6 +178,11 @@ class StatementCounter:
                 self.seconds[label] += time.perf_counter() - start
 
     def _statement(self, conn, cursor, statement, parameters, context, executemany) -> None:
+        if statement.lstrip().upper().startswith("WITH"):  # app/flows/step_sql.py
+            writes = sorted({f"{verb.split()[0].upper()} {table}"
+                             for verb, table in _CTE_WRITES.findall(statement)})
+            self._add(f"one statement ({' + '.join(writes)})")
+            return
         match = _WRITE.match(statement) or _READ.match(statement)
         self._add(f"{match[1].split()[0].upper()} {match[2]}" if match else statement[:40])
 

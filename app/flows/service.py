@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert
+from sqlalchemy import inspect as sa_inspect
 
 from app.extensions import db
 from app.flows import effects, specs, step_sql
@@ -48,7 +49,8 @@ def start(
         )
         if existing is not None:
             return existing
-    version = specs.latest_flow_version(flow_key).version
+    latest, tables, new_id = specs.latest_for_start(flow_key, new_id=step_sql.in_use())
+    version = latest.version
     compiled = specs.compiled_flow(flow_key, version)
     instance = FlowInstance(
         public_id=secrets.token_urlsafe(16), flow_key=flow_key, flow_version=version,
@@ -64,12 +66,12 @@ def start(
         instance.parent_id, instance.parent_node_id, instance.parent_activation = (
             parent[0].id, parent[1], parent[2],
         )
-    db.session.add(instance)  # flushed by _run with its first state: one INSERT
+    instance.id = new_id  # PostgreSQL: inserted by _run's one statement, else flushed
     start_variables = dict(variables or {})
     if instance.case_number:  # conditions, mappings and correlations may use it (an RMA number)
         start_variables["case_number"] = instance.case_number
     event = Started(variables=start_variables, actor=_who(actor), at=utcnow())
-    _run(instance, compiled.spec, new_state(instance.public_id), event)
+    _run(instance, compiled.spec, new_state(instance.public_id), event, start_tables=tables)
     return instance
 
 
@@ -142,14 +144,20 @@ def cancel(instance: FlowInstance, reason: str, actor: User | None) -> None:
 # --- persistence -----------------------------------------------------------------------
 
 
-def _run(instance: FlowInstance, spec: Any, state: InstanceState, event: Event) -> Step:
+def _run(instance: FlowInstance, spec: Any, state: InstanceState, event: Event,
+         start_tables: dict[str, specs.TableRow] | None = None) -> Step:
     """Advance, then write the step: on PostgreSQL the instance, its history and outbox
-    rows in one statement (step_sql) plus one flush for tasks, timers and waits; on
+    rows in one statement (step_sql) plus one flush for tasks, timers and waits (a new
+    instance: instance and history in one statement, the outbox in another, if any); on
     SQLite one flush (a new instance: two) and one statement each for history and outbox.
-    bench/engine.py counts the round trips."""
+    bench/engine.py counts the round trips. A start passes the decision tables it read
+    with the flow's version (`start_tables`) and remembers which it needed."""
     now: datetime = event.at or utcnow()
+    env = specs.environment(now, start_tables)
     with db.session.no_autoflush:  # table/calendar lookups must not write a new instance early
-        step = advance(spec, state, event, specs.environment(now))
+        step = advance(spec, state, event, env)
+    if start_tables is not None:
+        specs.remember_start_tables(instance.flow_key, env)
     instance.state = step.state.to_dict()
     instance.variables = instance.state.get("variables", {})
     instance.status = step.state.status.value
@@ -157,18 +165,25 @@ def _run(instance: FlowInstance, spec: Any, state: InstanceState, event: Event) 
         instance.ended_at = now
     first_seq = (instance.event_seq or 0) + 1
     instance.event_seq = (instance.event_seq or 0) + len(step.log)
-    is_new = instance.id is None
-    if is_new:  # a new instance: one INSERT with its first state, for its id
+    is_new = not sa_inspect(instance).persistent
+    incidents_raised = [record for record in step.log if record.type == "incident_raised"]
+    history = _history_rows(first_seq, step, now)
+    fast = step_sql.in_use()
+    if is_new and fast and instance.id is not None and not incidents_raised:
+        # PostgreSQL: the instance and its history in one statement, before the effects
+        # (timers, tasks) that point at it are written
+        step_sql.write(instance, True, history, [], now)
+        history = []
+    elif is_new:  # one INSERT with its first state, for its id (an incident row points
+        db.session.add(instance)  # at it, so it must exist first)
         db.session.flush()
     with db.session.no_autoflush:
-        for record in step.log:
-            if record.type == "incident_raised":
-                _open_incident(instance, record)
+        for record in incidents_raised:
+            _open_incident(instance, record)
         batch = effects.apply_all(instance, spec, step.effects, now)
         _sync_message_waits(instance, state, step.state)
-        history = _history_rows(first_seq, step, now)
-        if step_sql.in_use():  # the instance row first, as the ORM's flush would order it
-            ids = step_sql.write(instance, is_new, history, effects.outbox_rows(batch), now)
+        if fast and not is_new:  # the instance row first, as the ORM's flush would order it
+            ids = step_sql.write(instance, False, history, effects.outbox_rows(batch), now)
             db.session.flush()
             effects.outbox_written(batch, ids)
             return step

@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
 from flask import current_app
 
 from app.extensions import db
-from app.models import Definition, DefinitionKind, DefinitionStatus, Team
+from app.models import Definition, DefinitionKind, DefinitionStatus, FlowInstance, Team
 from runtime.exceptions import NotFound
 from runtime.flows import Environment, FlowSpec, compile_flow
 from runtime.rules import DecisionTable, compile_table
@@ -54,18 +55,67 @@ FLOWS_EXTENSION = "formloom.flow_specs"
 _tables: dict[tuple[str, str], DecisionTable] = {}
 
 
+#: Where each app remembers which decision tables a start of each flow read, so the
+#: next start reads their newest versions in the same query as the flow's
+#: (`latest_for_start`): flow key -> table keys.
+START_TABLES_EXTENSION = "formloom.flow_start_tables"
+
+
+@dataclass(frozen=True)
+class TableRow:
+    """A decision table's newest published version, as `LazyTables` looks it up."""
+
+    checksum: str | None
+    id: int
+
+
 def latest_flow_version(key: str) -> FlowVersion:
     """The newest published version of flow `key`; archived flows start nothing new."""
-    row = db.session.execute(
-        db.select(Definition.version, Definition.checksum)
-        .where(Definition.kind == DefinitionKind.FLOW, Definition.key == key,
-               Definition.status == DefinitionStatus.PUBLISHED)
-        .order_by(Definition.version.desc())
-        .limit(1)
-    ).first()
-    if row is None:
+    return latest_for_start(key, with_tables=False)[0]
+
+
+def latest_for_start(key: str, with_tables: bool = True, new_id: bool = False
+                     ) -> tuple[FlowVersion, dict[str, TableRow], int | None]:
+    """The newest published version of flow `key`, and of the decision tables the last
+    start of this flow read: one query where two would be (one round trip per start).
+
+    `new_id` (PostgreSQL): the same query takes the new instance's id from its sequence
+    (evaluated once, an InitPlan), so the instance can be inserted by the step's one
+    statement (step_sql) instead of a flush of its own.
+    """
+    tables = (current_app.extensions.get(START_TABLES_EXTENSION, {}).get(key, ())
+              if with_tables else ())
+    wanted = Definition.kind == DefinitionKind.FLOW
+    wanted = wanted & (Definition.key == key)
+    if tables:
+        wanted = wanted | ((Definition.kind == DefinitionKind.DECISION_TABLE)
+                           & Definition.key.in_(tables))
+    columns = [Definition.kind, Definition.key, Definition.version, Definition.checksum,
+               Definition.id]
+    if new_id:
+        sequence = sa.func.pg_get_serial_sequence(FlowInstance.__tablename__, "id")
+        columns.append(sa.select(sa.func.nextval(sequence)).scalar_subquery().label("new_id"))
+    rows = db.session.execute(
+        db.select(*columns)
+        .where(Definition.status == DefinitionStatus.PUBLISHED, wanted)
+        .order_by(Definition.version)
+    ).all()
+    newest = {(row.kind, row.key): row for row in rows}  # ascending: the last one wins
+    flow = newest.get((DefinitionKind.FLOW, key))
+    if flow is None:
         raise NotFound(f"flow {key!r} has no published version")
-    return FlowVersion(key, row.version, row.checksum)
+    found = {table: TableRow(row.checksum, row.id) for (kind, table), row in newest.items()
+             if kind == DefinitionKind.DECISION_TABLE}
+    return (FlowVersion(key, flow.version, flow.checksum), found,
+            flow.new_id if new_id else None)
+
+
+def remember_start_tables(key: str, env: Environment) -> None:
+    """Note the decision tables this start read, for the next start's query."""
+    read = env.tables.read if isinstance(env.tables, LazyTables) else ()
+    remembered = current_app.extensions.setdefault(START_TABLES_EXTENSION, {})
+    if tuple(remembered.get(key, ())) != tuple(read):
+        remembered[key] = tuple(read)
 
 
 def compiled_flow(key: str, version: int) -> CompiledFlow:
@@ -94,8 +144,10 @@ def flow_spec(key: str, version: int, checksum: str | None = None) -> FlowSpec:
     return compiled_flow(key, version).spec
 
 
-def environment(now: datetime) -> Environment:
-    return Environment(now=now, tables=LazyTables(), calendars=LazyCalendars())
+def environment(now: datetime, known_tables: Mapping[str, TableRow] | None = None
+                ) -> Environment:
+    return Environment(now=now, tables=LazyTables(known_tables),
+                       calendars=LazyCalendars())
 
 
 class _LazyMapping(Mapping[str, Any]):
@@ -128,8 +180,17 @@ class _LazyMapping(Mapping[str, Any]):
 
 
 class LazyTables(_LazyMapping):
+    """Decision tables at their newest published version; `known` rows were read already
+    (`latest_for_start`), and `read` lists the keys looked up, in order."""
+
+    def __init__(self, known: Mapping[str, TableRow] | None = None) -> None:
+        super().__init__()
+        self._known = dict(known or {})
+        self.read: list[str] = []
+
     def _load(self, key: str) -> DecisionTable | None:
-        row = db.session.execute(
+        self.read.append(key)
+        row = self._known.get(key) or db.session.execute(
             db.select(Definition.checksum, Definition.id)
             .where(Definition.kind == DefinitionKind.DECISION_TABLE, Definition.key == key,
                    Definition.status == DefinitionStatus.PUBLISHED)
