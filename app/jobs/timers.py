@@ -100,9 +100,10 @@ def schedule_timer(
         "node_id": node_id,
         "payload": payload or {},
     }
-    created_id = db.session.execute(_insert_if_new(values)).scalar_one_or_none()
-    timer = db.session.scalars(select(Timer).where(Timer.key == key)).one()
-    if created_id is not None:
+    timer = db.session.scalars(_insert_if_new(values)).one_or_none()  # the new row, loaded
+    if timer is None:  # it existed: the stored one, unchanged
+        timer = db.session.scalars(select(Timer).where(Timer.key == key)).one()
+    else:
         delay = (timer.due_at - utcnow()).total_seconds()
         get_dispatcher().enqueue(
             FIRE_JOB, timer.id, delay=max(delay, 0.0), job_id=_job_id(timer.id)
@@ -179,13 +180,14 @@ def fire_timer(timer_id: int) -> None:
 
 
 def _insert_if_new(values: dict[str, Any]):
-    """INSERT … ON CONFLICT (key) DO NOTHING RETURNING id: an id only if this call added it."""
+    """INSERT … ON CONFLICT (key) DO NOTHING RETURNING the row: a Timer only if this call
+    added it (one round trip; the stored row is read only when the key existed)."""
     dialect = db.session.get_bind(mapper=Timer.__mapper__).dialect.name
     dialect_insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
     if dialect_insert is None:  # other databases: a duplicate key raises instead
-        return insert(Timer).values(values).returning(Timer.id)
+        return insert(Timer).values(values).returning(Timer)
     statement = dialect_insert(Timer).values(values).on_conflict_do_nothing(index_elements=["key"])
-    return statement.returning(Timer.id)
+    return statement.returning(Timer)
 
 
 def _job_id(timer_id: int) -> str:
