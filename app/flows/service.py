@@ -49,7 +49,10 @@ def start(
         )
         if existing is not None:
             return existing
-    latest, tables, new_id = specs.latest_for_start(flow_key, new_id=step_sql.in_use())
+    # PostgreSQL: the id comes with the version and _run's one statement inserts the row;
+    # not inside a savepoint, whose rollback must forget the instance as it would a flush
+    fast = step_sql.in_use() and not db.session().in_nested_transaction()
+    latest, tables, new_id = specs.latest_for_start(flow_key, new_id=fast)
     version = latest.version
     compiled = specs.compiled_flow(flow_key, version)
     instance = FlowInstance(
@@ -66,7 +69,7 @@ def start(
         instance.parent_id, instance.parent_node_id, instance.parent_activation = (
             parent[0].id, parent[1], parent[2],
         )
-    instance.id = new_id  # PostgreSQL: inserted by _run's one statement, else flushed
+    instance.id = new_id  # None: _run adds and flushes it
     start_variables = dict(variables or {})
     if instance.case_number:  # conditions, mappings and correlations may use it (an RMA number)
         start_variables["case_number"] = instance.case_number

@@ -134,6 +134,16 @@ def test_a_writer_that_read_an_older_version_writes_nothing(app, flow):  # noqa:
         InstanceEvent.instance_id == instance_id)) == seq
 
 
+def test_a_start_rolled_back_with_its_savepoint_is_forgotten(app, flow):  # noqa: F811
+    savepoint = db.session.begin_nested()
+    instance = service.start(flow, {"rma": "RMA-5"})
+    savepoint.rollback()
+    assert instance not in db.session
+    db.session.commit()
+    assert db.session.scalar(db.select(db.func.count()).select_from(FlowInstance).where(
+        FlowInstance.public_id == instance.public_id)) == 0
+
+
 def test_compiled_flows_belong_to_the_app_not_the_process(app, flow):  # noqa: F811
     service.start(flow, {"rma": "RMA-3"})
     db.session.commit()
