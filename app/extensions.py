@@ -75,3 +75,26 @@ def _begin_on_checkout(dbapi_connection, _record, _proxy) -> None:
         raise DisconnectionError(f"connection lost: {err}") from err
     if result.status != pq.ExecStatus.COMMAND_OK or pgconn.status != pq.ConnStatus.OK:
         raise DisconnectionError("connection failed its BEGIN on checkout")
+
+
+#: Execution options that psycopg refuses inside a transaction.
+_OUTSIDE_TRANSACTION = frozenset({"isolation_level", "postgresql_readonly",
+                                  "postgresql_deferrable"})
+
+
+@event.listens_for(Engine, "set_connection_execution_options")
+def _undo_checkout_begin(conn, opts) -> None:
+    """`conn.execution_options(isolation_level="AUTOCOMMIT")` right after checkout: psycopg
+    cannot change the mode inside the transaction `_begin_on_checkout` opened, so that
+    untouched transaction (SQLAlchemy has not begun one: nothing ran in it) is rolled
+    back first. A transaction with work in it is left for psycopg to refuse, as always."""
+    if not _OUTSIDE_TRANSACTION & opts.keys() or conn.in_transaction():
+        return
+    dbapi_connection = conn.connection.dbapi_connection
+    pgconn = getattr(dbapi_connection, "pgconn", None)
+    if pgconn is None:
+        return
+    from psycopg import pq
+
+    if pgconn.transaction_status == pq.TransactionStatus.INTRANS:
+        dbapi_connection.rollback()

@@ -45,3 +45,10 @@ def test_a_connection_the_server_dropped_is_replaced_at_checkout(postgres):
     other.dispose()
     with postgres.connect() as conn:  # the pool's only idle connection is the dropped one
         assert conn.execute(sa.text("SELECT pg_backend_pid()")).scalar() != dropped
+
+
+def test_autocommit_can_still_be_chosen_right_after_checkout(postgres):
+    with postgres.connect() as conn:
+        conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+        assert conn.execute(sa.text("SELECT 1")).scalar() == 1
+        assert conn.connection.dbapi_connection.autocommit
