@@ -39,6 +39,10 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.extensions import db
 from app.models import FlowInstance, InstanceEvent, OutboxEntry, Task
 
+#: session.info key: steps this module wrote, which flush hooks never saw as a dirty
+#: instance: id(instance) -> (instance, its event_seq before the step). Hooks that
+#: follow steps through `before_flush` (app/notifications/step_mail.py) read it too.
+WRITTEN_STEPS = "formloom.flows.steps_written_directly"
 _HISTORY = ("seq", "type", "node_id", "data", "at")
 #: Task columns whose change the notification listener must see in a flush.
 _MOVES = frozenset({"assignee_id", "team_key"})
@@ -64,6 +68,8 @@ def write(instance: FlowInstance, is_new: bool, history: list[dict[str, Any]],
     """
     source, changes, seen = None, {}, None
     inserting = is_new and sa.inspect(instance).transient
+    seq_before = 0 if is_new else attributes.instance_state(instance).committed_state.get(
+        "event_seq", instance.event_seq)
     if inserting:  # its id came with the flow's version (specs.latest_for_start)
         values = _new_row(instance)
         source = (sa.insert(FlowInstance.__table__).values(values)
@@ -90,6 +96,9 @@ def write(instance: FlowInstance, is_new: bool, history: list[dict[str, Any]],
     if statement is None:
         return {}
     rows = db.session.connection().execute(statement).all()
+    written = db.session.info.setdefault(WRITTEN_STEPS, {})
+    if inserting or source is not None:
+        written.setdefault(id(instance), (instance, seq_before))
     if inserting:
         make_transient_to_detached(instance)  # the row exists: no INSERT from the ORM
         db.session.add(instance)

@@ -22,6 +22,7 @@ from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
 from app.extensions import db
+from app.flows.step_sql import WRITTEN_STEPS
 from app.mail import MailError, send_mail
 from app.models import FlowInstance, InstanceEvent
 from app.notifications.customer import case_customer
@@ -53,11 +54,15 @@ def _remember(session: Session, flush_context, instances) -> None:
 @event.listens_for(Session, "after_rollback")
 def _forget(session: Session) -> None:
     session.info.pop(KEY, None)
+    session.info.pop(WRITTEN_STEPS, None)
 
 
 @event.listens_for(Session, "before_commit")
 def _act(session: Session) -> None:
-    seen = session.info.pop(KEY, None)
+    seen = session.info.pop(KEY, None) or {}
+    for key, (instance, before) in session.info.pop(WRITTEN_STEPS, {}).items():
+        # steps PostgreSQL wrote in one statement each (app/flows/step_sql.py)
+        seen[key] = (instance, min(before, seen.get(key, (instance, before))[1]))
     if not seen or not has_app_context() or session is not db.session():
         return
     from app.portal.offers import offer_for_version
@@ -76,6 +81,7 @@ def _act(session: Session) -> None:
         except Exception:
             log.exception("could not e-mail the customer of case %s a step", instance.id)
     session.info.pop(KEY, None)  # what the mails' own flush noted is no step of this commit
+    session.info.pop(WRITTEN_STEPS, None)
 
 
 def _mail_steps(instance: FlowInstance, before: int, offer: PortalOffer) -> None:
