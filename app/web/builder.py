@@ -11,13 +11,23 @@ import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 
 from app.extensions import db
 from app.models import Definition, User
 from app.security import requires
-from app.services import definitions
+from app.services import audit, bundle_zip, definitions
+from app.services.bundles import BundleInvalid, BundleProblem
 from builder.definitions import KEY_PATTERN, KINDS, starter_body
 from runtime.exceptions import Conflict, DefinitionInvalid, ErrorDetail, NotFound
 
@@ -147,6 +157,91 @@ def discard(kind: str, key: str) -> Any:
     return _act(kind, key, definitions.discard_draft, "Discarded the draft of {kind} {key}.")
 
 
+@bp.post("/<kind>/<key>/duplicate")
+@requires("builder")
+def duplicate(kind: str, key: str) -> Any:
+    """Copy the newest body (draft, or else the newest version) into a draft under a new key."""
+    source = definitions.get(kind, key)
+    new_key = request.form.get("new_key", "").strip()
+    title = request.form.get("title", "").strip() or source.title
+    back = redirect(url_for("builder.definition", kind=kind, key=key))
+    if not KEY_PATTERN.match(new_key):
+        flash(
+            f"{new_key!r} is not a key: use lower-case words joined by dots, "
+            "such as returns.request.",
+            "error",
+        )
+        return back
+    if _current(kind, new_key) is not None:
+        flash(
+            f"A {kind.replace('_', ' ')} with the key {new_key} already exists; "
+            "choose another key.",
+            "error",
+        )
+        return back
+    try:
+        row = definitions.save_draft(
+            kind, new_key, title, source.body, current_user, source.schema_version
+        )
+    except (Conflict, DefinitionInvalid) as err:
+        db.session.rollback()
+        problems = [f"{e.pointer} {e.reason}" for e in getattr(err, "errors", [])[:5]]
+        flash(" ".join([f"Could not duplicate: {err}", *problems]), "error")
+        return back
+    audit.record(
+        "definition.duplicated",
+        "definition",
+        f"{kind}:{new_key}",
+        actor=current_user,
+        source=f"{kind}:{key}:v{source.version}",
+    )
+    db.session.commit()
+    flash(f"Draft v{row.version} of {new_key} copied from {key} v{source.version}.", "success")
+    return redirect(url_for("builder.definition", kind=kind, key=new_key))
+
+
+@bp.post("/export")
+@requires("builder")
+def export() -> Any:
+    """Download the ticked definitions as a zip: the folder bundle `formloom export` writes."""
+    keys = sorted({k for k in request.form.getlist("key") if KEY_PATTERN.match(k)})
+    if not keys:
+        flash("Tick at least one definition to export.", "error")
+        return redirect(url_for("builder.index"))
+    try:
+        data = bundle_zip.export_zip(keys)
+    except NotFound as err:
+        flash(f"Nothing exported: {err}. Only published versions are exported.", "error")
+        return redirect(url_for("builder.index"))
+    return Response(
+        data,
+        mimetype="application/zip",
+        headers={"Content-Disposition": 'attachment; filename="formloom-bundle.zip"'},
+    )
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@requires("builder")
+def import_zip() -> Any:
+    """Upload a bundle zip: checked like `formloom import`, all of it or nothing."""
+    if request.method == "GET":
+        return _import_page()
+    upload = request.files.get("bundle")
+    data = upload.read(bundle_zip.MAX_ZIP_BYTES + 1) if upload else b""
+    if not data:
+        return _import_page(problems=[BundleProblem("", "choose a .zip file", bundle_zip.UPLOAD)])
+    try:
+        result = bundle_zip.import_zip(
+            data, actor=current_user, replace_drafts=request.form.get("replace_drafts") == "1"
+        )
+    except (BundleInvalid, DefinitionInvalid, Conflict) as err:
+        db.session.rollback()
+        problems = getattr(err, "errors", None) or [BundleProblem("", str(err), bundle_zip.UPLOAD)]
+        return _import_page(problems=problems)
+    db.session.commit()
+    return _import_page(result)
+
+
 # --- helpers --------------------------------------------------------------------------
 
 
@@ -163,6 +258,16 @@ def _render_editor(
         "builder/edit.html", kind=kind, key=key, row=row, title=title, text=text, errors=errors
     )
     return page, status
+
+
+def _import_page(result: Any = None, problems: list[ErrorDetail] | None = None) -> Any:
+    page = render_template(
+        "builder/import.html",
+        max_bytes=bundle_zip.MAX_ZIP_BYTES,
+        result=result,
+        problems=problems or [],
+    )
+    return page, 422 if problems else 200
 
 
 def _act(kind: str, key: str, call: Callable[..., Any], done: str) -> Any:
