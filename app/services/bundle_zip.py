@@ -50,7 +50,18 @@ def import_zip(
     with tempfile.TemporaryDirectory(prefix="formloom-import-") as tmp:
         folder = Path(tmp)
         _extract(data, members, folder)
-        return bundles.import_bundle(folder, actor=actor, replace_drafts=replace_drafts)
+        return bundles.import_bundle(_root(members, folder), actor, replace_drafts)
+
+
+def _root(members: list[zipfile.ZipInfo], folder: Path) -> Path:
+    """A zip made by zipping the bundle folder itself holds `bundle/manifest.json`: accept it."""
+    names = [PurePosixPath(i.filename) for i in members]
+    if PurePosixPath(MANIFEST) in names or not names:
+        return folder
+    tops = {n.parts[0] for n in names}
+    if len(tops) == 1 and all(len(n.parts) > 1 for n in names):
+        return folder / tops.pop()
+    return folder
 
 
 def _refuse(reason: str, file: str = UPLOAD) -> BundleInvalid:

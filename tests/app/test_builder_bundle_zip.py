@@ -147,6 +147,8 @@ def test_export_zip_round_trips_into_an_empty_app(client, builder, tmp_path):
     assert stored() == before
     again = upload(client, response.data).get_data(as_text=True)
     assert "0 new version(s), 5 unchanged" in again
+    nested = zipped({f"my-bundle/{name}": data for name, data in folder.items()})
+    assert "0 new version(s), 5 unchanged" in upload(client, nested).get_data(as_text=True)
 
 
 @sqlite_only
