@@ -49,7 +49,7 @@ def test_chaos_run_loses_nothing_refunds_once_and_fires_every_timer_once():
         _skip_or_fail(reason)
     chaos = _chaos_module()
     settings = chaos.Settings(
-        cases=100, workers=2, kill_every=4.0, timeout=160.0, redeliver_seconds=5.0,
+        cases=100, workers=2, kill_every=2.5, timeout=160.0, redeliver_seconds=5.0,
         gunicorn_workers=2, postgres_admin_url=admin_url,
         redis_url=_chaos_redis_url(redis_url), seed=10, log=False,
     )
